@@ -1,0 +1,61 @@
+/**
+ * The `onex` command line (spec §8).
+ * @module
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { planCommand, runCommand, validateCommand } from './commands.js';
+import { EXIT, exitNow, printError } from './exit.js';
+
+const MODES = ['sequential', 'parallel', 'batch'];
+
+/** Build the commander program; each action resolves with its exit code through `done`. */
+export function buildProgram(done: (code: number) => void): Command {
+  const program = new Command('onex')
+    .description('onex: a workflow orchestrator built on the ONEX four-node architecture')
+    .option('--verbose', 'print stack traces with errors')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  const verbose = () => Boolean(program.opts().verbose);
+  program
+    .command('run')
+    .description('run a workflow file')
+    .argument('<file>', 'workflow file (YAML or JSON)')
+    .addOption(new Option('--mode <mode>', 'override execution_mode').choices(MODES))
+    .option('--input-file <file>', 'JSON or YAML file replacing input_data')
+    .option('--store <store>', 'where runs are recorded: memory (env ONEX_STORE)')
+    .option('--json', 'print the output (snake_case JSON) alone on stdout')
+    .action(async (file: string, opts) => done(await runCommand(file, { ...opts, verbose: verbose() })));
+  program
+    .command('plan')
+    .description('validate and show waves, critical path and actions; runs nothing')
+    .argument('<file>', 'workflow file (YAML or JSON)')
+    .option('--json', 'print the plan as JSON')
+    .option('--mermaid', 'print the step graph as a Mermaid flowchart')
+    .action(async (file: string, opts) => done(await planCommand(file, { ...opts, verbose: verbose() })));
+  program
+    .command('validate')
+    .description('check a workflow file; exit 2 when invalid')
+    .argument('<file>', 'workflow file (YAML or JSON)')
+    .option('--json', 'print the verdict as JSON')
+    .action(async (file: string, opts) => done(await validateCommand(file, { ...opts, verbose: verbose() })));
+  return program;
+}
+
+/** Run the CLI with `argv` and exit with the command's code. */
+export async function main(argv: readonly string[] = process.argv): Promise<never> {
+  let code: number = EXIT.completed;
+  try {
+    await buildProgram((c) => {
+      code = c;
+    }).parseAsync(argv as string[]);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      code = err.exitCode === 0 ? EXIT.completed : EXIT.invalid;
+    } else {
+      printError(err, argv.includes('--verbose'));
+      code = EXIT.invalid;
+    }
+  }
+  return exitNow(code);
+}

@@ -1,0 +1,122 @@
+/**
+ * Builds `ModelOrchestratorOutput` from what a run recorded (spec §2).
+ * @module
+ */
+import type { OnexError } from '../errors/onex-error.js';
+import { type ModelAction, withLease } from '../models/action.js';
+import { EnumStepState, type EnumWorkflowState } from '../models/enums.js';
+import type {
+  ModelOrchestratorOutput,
+  OrchestratorError,
+  SkipReason,
+  StepReport,
+} from '../models/orchestrator-output.js';
+import type { ExecutionPlan } from './plan-types.js';
+
+/** Counters and lists a run fills as it goes. */
+export interface RunRecordView {
+  completed: string[];
+  failed: string[];
+  skipped: string[];
+  results: unknown[];
+  errors: OrchestratorError[];
+  parallelExecutions: number;
+  peakConcurrency: number;
+  loadBalancedOperations: number;
+  batches: number;
+  startedAt: string;
+}
+
+interface StepView {
+  state: EnumStepState;
+  reason: SkipReason | null;
+  startedAt: string | null;
+  durationMs: number;
+  output: unknown;
+  error: OnexError | null;
+}
+
+interface ActionView {
+  state: EnumStepState;
+  epoch: number;
+  attempts: number;
+  durationMs: number;
+  error: OnexError | null;
+}
+
+/** Assemble the output of a finished run. */
+export function buildOutput(
+  plan: ExecutionPlan,
+  leaseId: string,
+  record: RunRecordView,
+  final: {
+    state: EnumWorkflowState;
+    processingTimeMs: number;
+    steps: readonly StepView[];
+    actions: readonly ActionView[];
+  },
+): ModelOrchestratorOutput {
+  const { input } = plan;
+  const stepOutputs: Record<string, unknown> = {};
+  const stepReports: StepReport[] = plan.steps.map((ps, s) => {
+    const rt = final.steps[s]!;
+    if (rt.state === EnumStepState.COMPLETED) stepOutputs[ps.step.stepName] = rt.output;
+    return {
+      stepId: ps.step.stepId,
+      stepName: ps.step.stepName,
+      state: rt.state,
+      reason: rt.state === EnumStepState.PENDING ? 'not_started' : rt.reason,
+      attempts: ps.actions.reduce((n, a) => Math.max(n, final.actions[a]!.attempts), 0),
+      startedAt: rt.startedAt,
+      durationMs: rt.durationMs,
+      error: rt.error ? { code: rt.error.code, message: rt.error.message } : null,
+      actions: ps.actions.map((a) => {
+        const ar = final.actions[a]!;
+        return {
+          actionId: plan.actions[a]!.action.actionId,
+          targetNodeType: plan.actions[a]!.action.targetNodeType,
+          state: ar.state,
+          attempts: ar.attempts,
+          durationMs: ar.durationMs,
+          epoch: ar.epoch,
+          error: ar.error ? { code: ar.error.code, message: ar.error.message } : null,
+        };
+      }),
+    };
+  });
+  const actionsEmitted: ModelAction[] = plan.actionOrder.map((a) =>
+    withLease(plan.actions[a]!.action, leaseId, final.actions[a]!.epoch),
+  );
+  return {
+    workflowId: input.workflowId,
+    operationId: input.operationId,
+    workflowState: final.state,
+    stepsCompleted: record.completed.length,
+    stepsFailed: record.failed.length,
+    stepsSkipped: record.skipped.length,
+    completedSteps: record.completed,
+    failedSteps: record.failed,
+    skippedSteps: record.skipped,
+    actionsEmitted,
+    results: record.results,
+    stepOutputs,
+    errors: record.errors,
+    processingTimeMs: final.processingTimeMs,
+    parallelExecutions: record.parallelExecutions,
+    peakConcurrency: record.peakConcurrency,
+    loadBalancedOperations: record.loadBalancedOperations,
+    batches: record.batches,
+    stepReports,
+    leaseId,
+    startedAt: record.startedAt,
+    completedAt: new Date().toISOString(),
+    metadata: {
+      ...input.metadata,
+      execution_mode: input.executionMode,
+      workflow_name: input.workflowName ?? (input.metadata.workflow_name as string | undefined) ?? 'unnamed',
+      workflow_hash: plan.workflowHash,
+      failure_strategy: input.failureStrategy,
+      ...(input.executionMode === 'batch' ? { batch_size: input.batchSize } : {}),
+    },
+  };
+}

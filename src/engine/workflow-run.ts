@@ -1,0 +1,841 @@
+/**
+ * One execution of a plan (spec §4): the scheduler. Steps start when their dependencies are done (no wave
+ * barriers), under the mode's bound; actions run under a concurrency bound, with per-attempt timeouts, retries with
+ * exponential backoff and jitter, step and workflow timeouts, conditions, and the failure strategy. Every state change
+ * of an action goes through the store as a compare-and-set on (leaseId, epoch).
+ * @module
+ */
+import { ExponentialBackoff, type IBackoff } from 'cockatiel';
+import { EnumCoreErrorCode } from '../errors/error-codes.js';
+import { isRetryable, OnexError } from '../errors/onex-error.js';
+import type { ModelAction } from '../models/action.js';
+import { EnumExecutionMode, EnumFailureStrategy, EnumStepState, EnumWorkflowState } from '../models/enums.js';
+import type { ModelOrchestratorOutput, SkipReason } from '../models/orchestrator-output.js';
+import { toWire } from '../models/wire.js';
+import type { BatchItem, NodeContext } from '../nodes/context.js';
+import { type Invoker, resolveInvokers } from '../nodes/node-adapter.js';
+import { Attempt, Sleep } from './attempt.js';
+import { LoadBalancer } from './balancer.js';
+import { conditionHolds, handlesFailure } from './conditions.js';
+import { Heap } from './heap.js';
+import { buildOutput, type RunRecordView } from './output.js';
+import type { ExecutionPlan } from './plan-types.js';
+import { localOrder } from './planner.js';
+import type { RunDeps } from './run-options.js';
+
+const S = EnumStepState;
+const TERMINAL = new Set<string>([S.COMPLETED, S.FAILED, S.SKIPPED, S.CANCELLED, S.TIMEOUT, S.COMPENSATED]);
+
+/** Default retries the RETRY strategy gives actions that declare none. */
+export const RETRY_STRATEGY_DEFAULT_RETRIES = 3;
+
+interface ActionRt {
+  state: EnumStepState;
+  epoch: number;
+  attempts: number;
+  result: unknown;
+  error: OnexError | null;
+  startedMs: number;
+  durationMs: number;
+  /** The attempt in flight, if any. */
+  attempt: Attempt | null;
+  /** The backoff sleep before the next attempt, if any. */
+  sleep: Sleep | null;
+  backoff: IBackoff<unknown> | null;
+}
+
+interface StepRt {
+  state: EnumStepState;
+  reason: SkipReason | null;
+  remainingDeps: number;
+  startedAt: string | null;
+  startedMs: number;
+  durationMs: number;
+  output: unknown;
+  error: OnexError | null;
+  timer: NodeJS.Timeout | undefined;
+  /** Actions of the step in the order they may start (same-step dependencies respected). */
+  order: number[];
+  /** Next position in `order` (SEQUENTIAL steps). */
+  next: number;
+  /** Per action (by position in the step): same-step dependencies not yet completed. */
+  localRemaining: Map<number, number>;
+  finishedActions: number;
+}
+
+/** Runs one plan to its end and builds the output. Create one per `process()` call. */
+export class WorkflowRun {
+  readonly runId: string;
+  private readonly mode: EnumExecutionMode;
+  private readonly strategy: EnumFailureStrategy;
+  private readonly stepLimit: number;
+  private readonly actionLimit: number;
+  private readonly steps: StepRt[];
+  private readonly actions: ActionRt[];
+  private readonly readySteps: Heap;
+  private readonly readyActions: Heap;
+  private readonly balancer = new LoadBalancer<Invoker>();
+  private readonly invokers = new Map<string, readonly Invoker[]>();
+  private readonly stepIndexById = new Map<string, number>();
+  private readonly batchQueue = new Map<string, number[]>();
+  private batchFlushScheduled = false;
+  private readonly record: RunRecordView;
+  private stepsInFlight = 0;
+  private actionsInFlight = 0;
+  private finishedSteps = 0;
+  private stopReason: OnexError | null = null;
+  private cancelled = false;
+  private globalTimer: NodeJS.Timeout | undefined;
+  private startedMs = 0;
+  private resolveDone!: () => void;
+  private readonly done = new Promise<void>((resolve) => {
+    this.resolveDone = resolve;
+  });
+  private settled = false;
+
+  constructor(
+    private readonly plan: ExecutionPlan,
+    private readonly deps: RunDeps,
+  ) {
+    const input = plan.input;
+    this.runId = input.operationId;
+    this.mode = input.dependencyResolutionEnabled ? input.executionMode : EnumExecutionMode.SEQUENTIAL;
+    this.strategy = input.failureStrategy;
+    this.stepLimit =
+      this.mode === EnumExecutionMode.SEQUENTIAL
+        ? 1
+        : this.mode === EnumExecutionMode.PARALLEL
+          ? input.maxParallelSteps
+          : Infinity;
+    this.actionLimit = input.maxParallelSteps;
+    const resumed = deps.resume?.actions;
+    this.actions = plan.actions.map((pa) => {
+      const before = resumed?.get(pa.action.actionId);
+      return {
+        // Only COMPLETED survives a resume; anything else (RUNNING when the owner died) runs again, same key.
+        state: before?.state === S.COMPLETED ? S.COMPLETED : S.PENDING,
+        epoch: before?.epoch ?? 1,
+        attempts: before?.attempt ?? 0,
+        result: before?.state === S.COMPLETED ? before.result : undefined,
+        error: null,
+        startedMs: 0,
+        durationMs: 0,
+        attempt: null,
+        sleep: null,
+        backoff: null,
+      };
+    });
+    this.steps = plan.steps.map((ps) => {
+      const order = localOrder(ps, plan.actions);
+      const localRemaining = new Map<number, number>();
+      ps.actions.forEach((a, pos) => {
+        localRemaining.set(pos, plan.actions[a]!.localDeps.length);
+      });
+      return {
+        state: S.PENDING,
+        reason: null,
+        remainingDeps: ps.deps.length,
+        startedAt: null,
+        startedMs: 0,
+        durationMs: 0,
+        output: undefined,
+        error: null,
+        timer: undefined,
+        order,
+        next: 0,
+        localRemaining,
+        finishedActions: 0,
+      };
+    });
+    const steps = plan.steps;
+    steps.forEach((ps) => {
+      this.stepIndexById.set(ps.step.stepId, ps.index);
+    });
+    this.readySteps =
+      this.mode === EnumExecutionMode.SEQUENTIAL
+        ? new Heap((a, b) => steps[a]!.orderIndex < steps[b]!.orderIndex)
+        : new Heap((a, b) => {
+            const x = steps[a]!;
+            const y = steps[b]!;
+            if (x.priority !== y.priority) return x.priority > y.priority;
+            if (x.criticalPathLength !== y.criticalPathLength) return x.criticalPathLength > y.criticalPathLength;
+            return x.orderIndex < y.orderIndex;
+          });
+    const acts = plan.actions;
+    this.readyActions = new Heap((a, b) => {
+      const pa = acts[a]!.action.priority;
+      const pb = acts[b]!.action.priority;
+      if (pa !== pb) return pa > pb;
+      return steps[acts[a]!.stepIndex]!.orderIndex < steps[acts[b]!.stepIndex]!.orderIndex || a < b;
+    });
+    this.record = {
+      completed: [],
+      failed: [],
+      skipped: [],
+      results: [],
+      errors: [],
+      parallelExecutions: 0,
+      peakConcurrency: 0,
+      loadBalancedOperations: 0,
+      batches: 0,
+      startedAt: new Date().toISOString(),
+    };
+  }
+
+  /** Resolve every node the plan needs; throws before anything runs when one is missing. */
+  resolveNodes(): void {
+    for (const pa of this.plan.actions) {
+      const target = pa.action.targetNodeType;
+      if (!this.invokers.has(target)) this.invokers.set(target, resolveInvokers(this.deps.container, target));
+    }
+  }
+
+  /** Run to the end. Resolves with the output whatever the outcome; the orchestrator decides to reject. */
+  async execute(): Promise<ModelOrchestratorOutput> {
+    this.resolveNodes();
+    this.startedMs = performance.now();
+    const { input } = this.plan;
+    if (!this.deps.resume)
+      await this.deps.store.beginRun({
+        runId: this.runId,
+        workflowId: input.workflowId,
+        workflowName: input.workflowName ?? 'unnamed',
+        workflowHash: this.plan.workflowHash,
+        leaseId: this.deps.leaseId,
+        startedAt: this.record.startedAt,
+        definition: toWire(input),
+        actions: this.plan.actions.map((pa) => ({
+          actionId: pa.action.actionId,
+          stepId: input.steps[pa.stepIndex]!.stepId,
+        })),
+      });
+    this.globalTimer = setTimeout(() => {
+      this.stop(
+        new OnexError(
+          EnumCoreErrorCode.ORCHESTRATOR_EXEC_WORKFLOW_TIMEOUT,
+          `workflow timed out after ${input.globalTimeoutMs} ms (globalTimeoutMs)`,
+          { context: { globalTimeoutMs: input.globalTimeoutMs } },
+        ),
+        S.TIMEOUT,
+      );
+    }, input.globalTimeoutMs);
+    const onCancel = () => {
+      this.cancelled = true;
+      this.stop(new OnexError(EnumCoreErrorCode.ORCHESTRATOR_EXEC_CANCELLED, 'run cancelled'), S.CANCELLED);
+    };
+    if (this.deps.signal?.aborted) onCancel();
+    else this.deps.signal?.addEventListener('abort', onCancel, { once: true });
+    this.guard(() => {
+      this.plan.order.forEach((s) => {
+        if (this.steps[s]!.remainingDeps === 0 && this.steps[s]!.state === S.PENDING) this.consider(s);
+      });
+      this.pump();
+    });
+    await this.done;
+    clearTimeout(this.globalTimer);
+    this.deps.signal?.removeEventListener('abort', onCancel);
+    const output = buildOutput(this.plan, this.deps.leaseId, this.record, {
+      state: this.finalState(),
+      processingTimeMs: Math.max(performance.now() - this.startedMs, Number.EPSILON),
+      steps: this.steps,
+      actions: this.actions,
+    });
+    await this.deps.store.transitionRun({
+      runId: this.runId,
+      leaseId: this.deps.leaseId,
+      expectedEpoch: this.deps.resume?.runEpoch ?? 1,
+      state: output.workflowState,
+      at: output.completedAt,
+      output: toWire(output),
+    });
+    return output;
+  }
+
+  /** Why the run stopped early (fail-fast, timeout, cancel), if it did. */
+  get stoppedBy(): OnexError | null {
+    return this.stopReason;
+  }
+
+  private finalState(): EnumWorkflowState {
+    if (this.cancelled) return EnumWorkflowState.CANCELLED;
+    if (this.stopReason) return EnumWorkflowState.FAILED;
+    const { completed, failed } = this.record;
+    if (failed.length === 0) return EnumWorkflowState.COMPLETED;
+    return completed.length > 0 ? EnumWorkflowState.PARTIAL_SUCCESS : EnumWorkflowState.FAILED;
+  }
+
+  // ---- steps -------------------------------------------------------------------------------------------------
+
+  /** A step whose dependencies all ended: skip it, or queue it to start. */
+  private consider(s: number): void {
+    const ps = this.plan.steps[s]!;
+    const step = ps.step;
+    const depStates = ps.deps.map((d) => this.steps[d]!.state);
+    const satisfied = ps.deps.every((d) => this.satisfies(d));
+    if (!satisfied && !handlesFailure(step)) return this.skip(s, 'upstream_failed');
+    if (!step.enabled) return this.skip(s, 'disabled');
+    if (step.skipOnFailure && this.record.failed.length > 0) return this.skip(s, 'skip_on_failure');
+    let holds: boolean;
+    try {
+      holds = conditionHolds(step, {
+        dependencyOutputs: ps.deps
+          .filter((d) => this.steps[d]!.state === S.COMPLETED)
+          .map((d) => this.steps[d]!.output),
+        dependencyStates: depStates,
+        previousResults: this.record.results,
+        input: this.plan.input.inputData,
+      });
+    } catch (err) {
+      const error = OnexError.from(err);
+      this.steps[s]!.error = error;
+      this.record.errors.push({ stepId: step.stepId, actionId: null, code: error.code, message: error.message });
+      return this.endStep(s, S.FAILED, error);
+    }
+    if (!holds) return this.skip(s, 'condition_false');
+    this.readySteps.push(s);
+  }
+
+  private satisfies(d: number): boolean {
+    const rt = this.steps[d]!;
+    return rt.state === S.COMPLETED || (rt.state === S.SKIPPED && rt.reason !== 'upstream_failed');
+  }
+
+  private skip(s: number, reason: SkipReason): void {
+    const rt = this.steps[s]!;
+    rt.reason = reason;
+    for (const a of this.plan.steps[s]!.actions) this.actions[a]!.state = S.SKIPPED;
+    this.endStep(s, S.SKIPPED, null);
+  }
+
+  /** Start queued steps while the mode's bound allows. */
+  private pump(): void {
+    while (!this.stopReason && this.readySteps.size > 0 && this.stepsInFlight < this.stepLimit) {
+      this.startStep(this.readySteps.pop()!);
+    }
+    this.pumpActions();
+    this.checkDone();
+  }
+
+  private startStep(s: number): void {
+    const ps = this.plan.steps[s]!;
+    const rt = this.steps[s]!;
+    rt.state = S.RUNNING;
+    rt.startedAt = new Date().toISOString();
+    rt.startedMs = performance.now();
+    this.stepsInFlight++;
+    this.emit(s);
+    if (ps.actions.length === 0) return this.endStep(s, S.COMPLETED, null);
+    // Actions completed before a resume count as done; the step only runs the rest.
+    rt.finishedActions = ps.actions.filter((a) => this.actions[a]!.state === S.COMPLETED).length;
+    if (rt.finishedActions === ps.actions.length) return this.finishRunningStep(s);
+    rt.timer = setTimeout(() => this.guard(() => this.timeoutStep(s)), ps.step.timeoutMs);
+    if (ps.step.executionMode === EnumExecutionMode.PARALLEL) {
+      ps.actions.forEach((a, pos) => {
+        const open = this.plan.actions[a]!.localDeps.filter((d) => this.actions[ps.actions[d]!]!.state !== S.COMPLETED);
+        rt.localRemaining.set(pos, open.length);
+        if (open.length === 0 && this.actions[a]!.state === S.PENDING) this.queueAction(a);
+      });
+    } else {
+      while (rt.next < rt.order.length) {
+        const a = rt.order[rt.next++]!;
+        if (this.actions[a]!.state === S.PENDING) return this.queueAction(a);
+      }
+    }
+  }
+
+  /** An action of step `s` reached a terminal state: start what it unblocks, or end the step. */
+  private actionEnded(a: number): void {
+    const pa = this.plan.actions[a]!;
+    const s = pa.stepIndex;
+    const rt = this.steps[s]!;
+    if (rt.state !== S.RUNNING) return;
+    rt.finishedActions++;
+    const ps = this.plan.steps[s]!;
+    const ok = this.actions[a]!.state === S.COMPLETED;
+    if (!ok) this.skipLocalDependents(s, a);
+    if (rt.finishedActions >= ps.actions.length) return this.finishRunningStep(s);
+    if (this.stopReason) return;
+    if (ps.step.executionMode === EnumExecutionMode.PARALLEL) {
+      const pos = ps.actions.indexOf(a);
+      ps.actions.forEach((b, bpos) => {
+        if (this.plan.actions[b]!.localDeps.includes(pos)) {
+          const left = rt.localRemaining.get(bpos)! - 1;
+          rt.localRemaining.set(bpos, left);
+          if (left === 0 && this.actions[b]!.state === S.PENDING) this.queueAction(b);
+        }
+      });
+    } else {
+      while (rt.next < rt.order.length) {
+        const b = rt.order[rt.next++]!;
+        if (this.actions[b]!.state === S.PENDING) return this.queueAction(b);
+      }
+    }
+  }
+
+  /** Same-step actions that (transitively) depend on a failed one can never run. */
+  private skipLocalDependents(s: number, failed: number): void {
+    const ps = this.plan.steps[s]!;
+    const rt = this.steps[s]!;
+    const stack = [ps.actions.indexOf(failed)];
+    while (stack.length > 0) {
+      const pos = stack.pop()!;
+      ps.actions.forEach((b, bpos) => {
+        const ab = this.actions[b]!;
+        if (ab.state === S.PENDING && this.plan.actions[b]!.localDeps.includes(pos)) {
+          ab.state = S.SKIPPED;
+          rt.finishedActions++;
+          stack.push(bpos);
+        }
+      });
+    }
+  }
+
+  private finishRunningStep(s: number): void {
+    const ps = this.plan.steps[s]!;
+    const states = ps.actions.map((a) => this.actions[a]!.state);
+    if (states.every((st) => st === S.COMPLETED)) {
+      const results = ps.actions.map((a) => this.actions[a]!.result);
+      this.steps[s]!.output = results.length === 1 ? results[0] : results;
+      return this.endStep(s, S.COMPLETED, null);
+    }
+    const failed = ps.actions.map((a) => this.actions[a]!).find((ar) => ar.error);
+    const state = states.includes(S.TIMEOUT) ? S.TIMEOUT : states.includes(S.FAILED) ? S.FAILED : S.CANCELLED;
+    this.endStep(s, state, failed?.error ?? null);
+  }
+
+  private timeoutStep(s: number): void {
+    const rt = this.steps[s]!;
+    if (rt.state !== S.RUNNING) return;
+    const ps = this.plan.steps[s]!;
+    const error = new OnexError(
+      EnumCoreErrorCode.TIMEOUT,
+      `step '${ps.step.stepName}' timed out after ${ps.step.timeoutMs} ms`,
+      { context: { stepName: ps.step.stepName, timeoutMs: ps.step.timeoutMs } },
+    );
+    rt.error = error;
+    this.record.errors.push({ stepId: ps.step.stepId, actionId: null, code: error.code, message: error.message });
+    for (const a of ps.actions) this.abortAction(a, error, S.TIMEOUT);
+    this.endStep(s, S.TIMEOUT, error);
+  }
+
+  /** Record the step's end, release its slot, and wake its dependents. */
+  private endStep(s: number, state: EnumStepState, error: OnexError | null): void {
+    const rt = this.steps[s]!;
+    if (TERMINAL.has(rt.state)) return;
+    const wasRunning = rt.state === S.RUNNING;
+    clearTimeout(rt.timer);
+    rt.state = state;
+    rt.error ??= error;
+    rt.durationMs = wasRunning ? performance.now() - rt.startedMs : 0;
+    if (wasRunning) this.stepsInFlight--;
+    this.finishedSteps++;
+    const stepId = this.plan.steps[s]!.step.stepId;
+    if (state === S.COMPLETED) {
+      this.record.completed.push(stepId);
+      this.record.results.push(rt.output);
+    } else if (state === S.SKIPPED) {
+      this.record.skipped.push(stepId);
+    } else {
+      this.record.failed.push(stepId);
+    }
+    this.emit(s);
+    if ((state === S.FAILED || state === S.TIMEOUT) && !this.failureHandled(s)) {
+      this.stop(
+        rt.error ??
+          new OnexError(EnumCoreErrorCode.OPERATION_FAILED, `step '${this.plan.steps[s]!.step.stepName}' failed`),
+      );
+    }
+    // Wake dependents through a worklist (skips can cascade down long chains).
+    for (const t of this.plan.steps[s]!.dependents) {
+      const trt = this.steps[t]!;
+      if (--trt.remainingDeps === 0 && trt.state === S.PENDING && !this.stopReason) this.consider(t);
+    }
+    this.pump();
+  }
+
+  /** A failure is handled when the strategy continues, or when an IF_ERROR / IF_TIMEOUT branch depends on the step. */
+  private failureHandled(s: number): boolean {
+    if (this.strategy === EnumFailureStrategy.CONTINUE_ON_ERROR) return true;
+    return this.plan.steps[s]!.dependents.some((t) => handlesFailure(this.plan.steps[t]!.step));
+  }
+
+  // ---- actions -----------------------------------------------------------------------------------------------
+
+  private queueAction(a: number): void {
+    if (this.mode === EnumExecutionMode.BATCH) return this.queueBatch(a);
+    this.readyActions.push(a);
+  }
+
+  private pumpActions(): void {
+    while (!this.stopReason && this.readyActions.size > 0 && this.actionsInFlight < this.actionLimit) {
+      this.runAction(this.readyActions.pop()!);
+    }
+  }
+
+  private retryCountOf(action: ModelAction): number {
+    if (this.strategy === EnumFailureStrategy.RETRY && action.retryCount === 0) return RETRY_STRATEGY_DEFAULT_RETRIES;
+    return action.retryCount;
+  }
+
+  /** Start one attempt of action `a` on a node instance (balanced when several are registered). */
+  private runAction(a: number): void {
+    const pa = this.plan.actions[a]!;
+    const instances = this.invokers.get(pa.action.targetNodeType)!;
+    const invoker = instances.length === 1 ? instances[0]! : this.balancer.acquire(instances);
+    if (this.mode === EnumExecutionMode.BATCH) this.record.loadBalancedOperations++;
+    this.beginAttempt(a);
+    const ctx = this.context(a);
+    const attempt = new Attempt(
+      (signal) => invoker.run(pa.action.operationData, withSignal(ctx, signal)),
+      pa.action.timeoutMs,
+      `action ${pa.action.actionId} of step '${this.plan.input.steps[pa.stepIndex]!.stepName}'`,
+    );
+    this.actions[a]!.attempt = attempt;
+    attempt.promise.then(
+      (value) => this.guard(() => this.attemptSucceeded(a, attempt, value, invoker, instances)),
+      (err: unknown) => this.guard(() => this.attemptFailed(a, attempt, err, invoker, instances)),
+    );
+  }
+
+  private beginAttempt(a: number): void {
+    const ar = this.actions[a]!;
+    ar.attempts++;
+    if (ar.attempts === 1) ar.startedMs = performance.now();
+    ar.state = S.RUNNING;
+    this.transition(a, S.RUNNING);
+    this.actionsInFlight++;
+    if (this.actionsInFlight > this.record.peakConcurrency) this.record.peakConcurrency = this.actionsInFlight;
+    if (this.mode !== EnumExecutionMode.SEQUENTIAL) this.record.parallelExecutions++;
+  }
+
+  private endAttempt(invoker: Invoker, instances: readonly Invoker[]): void {
+    this.actionsInFlight--;
+    if (instances.length > 1) this.balancer.release(invoker);
+  }
+
+  private attemptSucceeded(
+    a: number,
+    attempt: Attempt,
+    value: unknown,
+    invoker: Invoker,
+    instances: readonly Invoker[],
+  ) {
+    this.endAttempt(invoker, instances);
+    this.complete(a, attempt, value);
+    this.pump();
+  }
+
+  private complete(a: number, attempt: Attempt | null, value: unknown): void {
+    const ar = this.actions[a]!;
+    if (attempt && ar.attempt !== attempt) return;
+    ar.attempt = null;
+    if (ar.state !== S.RUNNING) return;
+    ar.result = value;
+    ar.state = S.COMPLETED;
+    ar.durationMs = performance.now() - ar.startedMs;
+    this.transition(a, S.COMPLETED, value);
+    this.actionEnded(a);
+  }
+
+  private attemptFailed(a: number, attempt: Attempt, err: unknown, invoker: Invoker, instances: readonly Invoker[]) {
+    this.endAttempt(invoker, instances);
+    this.fail(a, attempt, err);
+    this.pump();
+  }
+
+  /** An attempt failed: retry when allowed, else the action fails (TIMEOUT or FAILED). */
+  private fail(a: number, attempt: Attempt | null, err: unknown): void {
+    const ar = this.actions[a]!;
+    if (attempt && ar.attempt !== attempt) return;
+    ar.attempt = null;
+    if (ar.state !== S.RUNNING) return;
+    const error = OnexError.from(err);
+    const pa = this.plan.actions[a]!;
+    if (!this.stopReason && ar.attempts <= this.retryCountOf(pa.action) && isRetryable(error)) {
+      ar.error = error;
+      ar.state = S.PENDING;
+      this.transition(a, S.PENDING, undefined, error);
+      ar.backoff = ar.backoff ? ar.backoff.next(undefined) : this.backoffFactory().next();
+      const sleep = new Sleep(ar.backoff.duration);
+      ar.sleep = sleep;
+      sleep.promise.then((slept) =>
+        this.guard(() => {
+          ar.sleep = null;
+          if (slept && ar.state === S.PENDING && !this.stopReason) {
+            this.queueAction(a);
+            this.pump();
+          }
+        }),
+      );
+      return;
+    }
+    this.finalFailure(a, error, error.code === EnumCoreErrorCode.TIMEOUT ? S.TIMEOUT : S.FAILED);
+  }
+
+  private finalFailure(a: number, error: OnexError, state: EnumStepState): void {
+    const ar = this.actions[a]!;
+    const pa = this.plan.actions[a]!;
+    ar.error = error;
+    ar.state = state;
+    ar.durationMs = ar.startedMs ? performance.now() - ar.startedMs : 0;
+    this.transition(a, state, undefined, error);
+    this.record.errors.push({
+      stepId: this.plan.input.steps[pa.stepIndex]!.stepId,
+      actionId: pa.action.actionId,
+      code: error.code,
+      message: error.message,
+    });
+    this.actionEnded(a);
+    // FAIL_FAST (and RETRY, COMPENSATE): the first action that fails for good stops the run, unless handled.
+    if (!this.stopReason && !this.failureHandled(pa.stepIndex)) this.stop(error);
+  }
+
+  /** Abort an action that has not ended (step timeout, fail-fast, cancel, workflow timeout). */
+  private abortAction(a: number, reason: OnexError, state: EnumStepState): void {
+    const ar = this.actions[a]!;
+    if (TERMINAL.has(ar.state)) return;
+    const started = ar.attempts > 0;
+    ar.sleep?.cancel();
+    ar.sleep = null;
+    const attempt = ar.attempt;
+    ar.attempt = null;
+    attempt?.cancel(reason);
+    const final = started ? state : S.CANCELLED;
+    ar.error = started ? reason : null;
+    ar.state = final;
+    ar.durationMs = started ? performance.now() - ar.startedMs : 0;
+    this.transition(a, final, undefined, started ? reason : null);
+  }
+
+  // ---- BATCH -------------------------------------------------------------------------------------------------
+
+  private queueBatch(a: number): void {
+    const action = this.plan.actions[a]!.action;
+    const key = `${action.actionType}\u0000${action.targetNodeType}`;
+    let group = this.batchQueue.get(key);
+    if (!group) {
+      group = [];
+      this.batchQueue.set(key, group);
+    }
+    group.push(a);
+    if (!this.batchFlushScheduled) {
+      this.batchFlushScheduled = true;
+      queueMicrotask(() => this.guard(() => this.flushBatches()));
+    }
+  }
+
+  /** Group the actions that became ready together by (actionType, targetNodeType), in batches of `batchSize`. */
+  private flushBatches(): void {
+    this.batchFlushScheduled = false;
+    const size = this.plan.input.batchSize;
+    for (const group of this.batchQueue.values()) {
+      const target = this.plan.actions[group[0]!]!.action.targetNodeType;
+      const instances = this.invokers.get(target)!;
+      if (instances.some((i) => i.runBatch)) {
+        for (let i = 0; i < group.length; i += size) this.batchUnits.push(group.slice(i, i + size));
+      } else {
+        for (const a of group) this.readyActions.push(a);
+      }
+    }
+    this.batchQueue.clear();
+    this.pumpBatches();
+    this.pump();
+  }
+
+  private readonly batchUnits: number[][] = [];
+
+  private pumpBatches(): void {
+    while (!this.stopReason && this.batchUnits.length > 0 && this.actionsInFlight < this.actionLimit) {
+      this.runBatch(this.batchUnits.shift()!);
+    }
+  }
+
+  /** One `processBatch` call for a group of actions, on the least-loaded instance that implements it. */
+  private runBatch(group: number[]): void {
+    const live = group.filter((a) => this.actions[a]!.state === S.PENDING);
+    if (live.length === 0) return;
+    const target = this.plan.actions[live[0]!]!.action.targetNodeType;
+    const instances = this.invokers.get(target)!.filter((i) => i.runBatch);
+    const invoker = instances.length === 1 ? instances[0]! : this.balancer.acquire(instances);
+    this.record.batches++;
+    this.record.loadBalancedOperations += live.length;
+    const items: BatchItem[] = [];
+    for (const a of live) {
+      this.beginAttempt(a);
+      items.push({ operationData: this.plan.actions[a]!.action.operationData, ctx: this.context(a) });
+    }
+    // One call fills one slot; the others were counted by beginAttempt for peakConcurrency, give them back.
+    this.actionsInFlight -= live.length - 1;
+    const timeoutMs = Math.min(...live.map((a) => this.plan.actions[a]!.action.timeoutMs));
+    const attempt = new Attempt(
+      (signal) =>
+        invoker.runBatch!(
+          items.map((item) => ({ ...item, ctx: withSignal(item.ctx, signal) })),
+          withSignal(items[0]!.ctx, signal),
+        ),
+      timeoutMs,
+      `batch of ${live.length} '${target}' actions`,
+    );
+    for (const a of live) this.actions[a]!.attempt = attempt;
+    attempt.promise.then(
+      (values) =>
+        this.guard(() => {
+          this.endAttempt(invoker, instances);
+          if (!Array.isArray(values) || values.length !== live.length) {
+            const error = new OnexError(
+              EnumCoreErrorCode.OPERATION_FAILED,
+              `processBatch of '${target}' returned ${Array.isArray(values) ? values.length : typeof values} results for ${live.length} items`,
+              { context: { targetNodeType: target, expected: live.length }, retryable: false },
+            );
+            for (const a of live) this.fail(a, attempt, error);
+          } else {
+            for (const [i, a] of live.entries()) this.complete(a, attempt, values[i]);
+          }
+          this.pumpBatches();
+          this.pump();
+        }),
+      (err: unknown) =>
+        this.guard(() => {
+          this.endAttempt(invoker, instances);
+          for (const a of live) this.fail(a, attempt, err);
+          this.pumpBatches();
+          this.pump();
+        }),
+    );
+  }
+
+  // ---- run control -------------------------------------------------------------------------------------------
+
+  /** Stop the run: nothing new starts; in-flight actions are aborted through their signals. */
+  private stop(reason: OnexError, inFlightState: EnumStepState = S.CANCELLED): void {
+    if (this.stopReason) return;
+    this.stopReason = reason;
+    for (let a = 0; a < this.actions.length; a++) {
+      const ar = this.actions[a]!;
+      if (ar.state === S.RUNNING || ar.sleep) this.abortAction(a, reason, inFlightState);
+    }
+    this.steps.forEach((rt, s) => {
+      if (rt.state === S.RUNNING) {
+        const states = this.plan.steps[s]!.actions.map((a) => this.actions[a]!.state);
+        rt.error ??= reason;
+        const state = states.includes(S.TIMEOUT) ? S.TIMEOUT : states.includes(S.FAILED) ? S.FAILED : S.CANCELLED;
+        this.endStep(s, state, reason);
+      }
+    });
+    this.checkDone();
+  }
+
+  private checkDone(): void {
+    if (this.settled) return;
+    const finished = this.finishedSteps === this.steps.length;
+    const drained = this.stopReason !== null && this.stepsInFlight === 0;
+    if (finished || drained) {
+      this.settled = true;
+      clearTimeout(this.globalTimer);
+      for (const rt of this.steps) clearTimeout(rt.timer);
+      this.resolveDone();
+    }
+  }
+
+  private transition(a: number, state: EnumStepState, result?: unknown, error?: OnexError | null): void {
+    const ar = this.actions[a]!;
+    const epoch = this.deps.store.transitionAction({
+      runId: this.runId,
+      actionId: this.plan.actions[a]!.action.actionId,
+      leaseId: this.deps.leaseId,
+      expectedEpoch: ar.epoch,
+      state,
+      attempt: ar.attempts,
+      at: new Date().toISOString(),
+      result,
+      error: error ? { code: error.code, message: error.message } : error,
+    });
+    if (typeof epoch === 'number') ar.epoch = epoch;
+    else ar.epoch++;
+    if (typeof epoch !== 'number') {
+      epoch.catch((err: unknown) => this.guard(() => this.stop(OnexError.from(err))));
+    }
+  }
+
+  private backoffFactory(): ExponentialBackoff<unknown> {
+    return new ExponentialBackoff({
+      initialDelay: this.deps.backoff.initialDelayMs,
+      maxDelay: this.deps.backoff.maxDelayMs,
+    });
+  }
+
+  private context(a: number): NodeContext {
+    const pa = this.plan.actions[a]!;
+    const ps = this.plan.steps[pa.stepIndex]!;
+    const inputs: unknown[] = [];
+    const inputsById: Record<string, unknown> = {};
+    for (const d of pa.deps) {
+      const value = this.actions[d]!.result;
+      inputs.push(value);
+      inputsById[this.plan.actions[d]!.action.actionId] = value;
+    }
+    for (const id of ps.step.dependsOn) {
+      const rt = this.steps[this.stepIndexById.get(id)!]!;
+      if (rt.state === S.COMPLETED) {
+        inputs.push(rt.output);
+        inputsById[id] = rt.output;
+      }
+    }
+    const { input } = this.plan;
+    return {
+      inputs,
+      inputsById,
+      signal: NEVER_ABORTED,
+      attempt: this.actions[a]!.attempts,
+      idempotencyKey: pa.action.actionId,
+      logger: this.deps.container.logger,
+      container: this.deps.container,
+      workflowInput: input.inputData,
+      action: pa.action,
+      operationData: pa.action.operationData,
+      stepName: ps.step.stepName,
+      workflowId: input.workflowId,
+      operationId: input.operationId,
+    };
+  }
+
+  private emit(s: number): void {
+    const onEvent = this.deps.onEvent;
+    if (!onEvent) return;
+    const ps = this.plan.steps[s]!;
+    const rt = this.steps[s]!;
+    onEvent({
+      type: 'step',
+      stepId: ps.step.stepId,
+      stepName: ps.step.stepName,
+      state: rt.state,
+      attempt: ps.actions.reduce((n, a) => Math.max(n, this.actions[a]!.attempts), 0),
+      durationMs: rt.durationMs,
+    });
+  }
+
+  /** Run scheduler code; an unexpected exception stops the run with INTERNAL_ERROR instead of being lost. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      const error =
+        err instanceof OnexError
+          ? err
+          : new OnexError(EnumCoreErrorCode.INTERNAL_ERROR, `scheduler error: ${(err as Error)?.message ?? err}`, {
+              cause: err,
+            });
+      if (!this.stopReason) this.stop(error);
+      else if (!this.settled) {
+        this.settled = true;
+        this.resolveDone();
+      }
+    }
+  }
+}
+
+const NEVER_ABORTED = new AbortController().signal;
+
+function withSignal(ctx: NodeContext, signal: AbortSignal): NodeContext {
+  return { ...ctx, signal };
+}

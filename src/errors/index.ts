@@ -1,0 +1,2 @@
+export { EnumCoreErrorCode, RETRYABLE_CODES } from './error-codes.js';
+export { isRetryable, OnexError, type OnexErrorOptions } from './onex-error.js';

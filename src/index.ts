@@ -1,0 +1,72 @@
+/**
+ * onex: a TypeScript workflow orchestrator built on the ONEX four-node architecture (COMPUTE, EFFECT, REDUCER,
+ * ORCHESTRATOR). This module is the whole public API.
+ *
+ * @example
+ * ```ts
+ * import { ModelONEXContainer, NodeOrchestrator } from 'onex';
+ * const container = new ModelONEXContainer();
+ * container.registerNode('double', async (data) => ({ value: Number(data.value) * 2 }));
+ * const output = await new NodeOrchestrator(container).process({
+ *   steps: [{ stepName: 'double', actions: [{ actionType: 'compute', targetNodeType: 'double', operationData: { value: 21 } }] }],
+ * });
+ * output.stepOutputs.double; // { value: 42 }
+ * ```
+ * @module
+ */
+
+// Container and nodes.
+export { type ContainerOptions, ModelONEXContainer, type ServiceFactory } from './container/container.js';
+export type { RetryBackoff, RunEvent } from './engine/run-options.js';
+export { EnumCoreErrorCode } from './errors/error-codes.js';
+export { isRetryable, OnexError, type OnexErrorOptions } from './errors/onex-error.js';
+// Workflow files.
+export { type LoadedWorkflow, type LoadWorkflowOptions, loadWorkflowFile } from './loader/workflow-file.js';
+export { createAction, type ModelAction, type ModelActionInput } from './models/action.js';
+// Enums, errors, models and the wire codec.
+export {
+  EnumActionType,
+  EnumBranchCondition,
+  EnumCircuitState,
+  EnumExecutionMode,
+  EnumFailureStrategy,
+  EnumLogLevel,
+  EnumNodeLifecycleStatus,
+  EnumStepState,
+  EnumStepType,
+  EnumWorkflowState,
+} from './models/enums.js';
+export {
+  createOrchestratorInput,
+  type ModelOrchestratorInput,
+  type ModelOrchestratorInputInput,
+} from './models/orchestrator-input.js';
+export type {
+  ActionReport,
+  ModelOrchestratorOutput,
+  OrchestratorError,
+  SkipReason,
+  StepReport,
+} from './models/orchestrator-output.js';
+export {
+  type ConditionFunction,
+  createWorkflowStep,
+  type ModelWorkflowStep,
+  type ModelWorkflowStepInput,
+} from './models/step.js';
+export { fromWire, toWire } from './models/wire.js';
+export type { BatchItem, NodeContext } from './nodes/context.js';
+export { NodeCompute, type NodeComputeOptions } from './nodes/node-compute.js';
+export { NodeCoreBase, type NodeMetrics, type NodePerformanceMetrics } from './nodes/node-core-base.js';
+export { NodeEffect } from './nodes/node-effect.js';
+export {
+  NodeOrchestrator,
+  type NodeOrchestratorOptions,
+  type ProcessOptions,
+  type WorkflowPlan,
+} from './nodes/node-orchestrator.js';
+export { NodeReducer } from './nodes/node-reducer.js';
+export type { AggregateSpec, Aggregation, ReductionOp } from './nodes/reductions.js';
+export { MemoryStore, type MemoryStoreOptions } from './store/memory/memory-store.js';
+// Stores.
+export type { ActionTransition, RunStart, RunTransition, Store, StoredAction, StoredRun } from './store/store.js';
