@@ -54,6 +54,8 @@ export function buildOutput(
     processingTimeMs: number;
     steps: readonly StepView[];
     actions: readonly ActionView[];
+    /** Added to the output metadata (circuit breaker states, compensations, …). */
+    extraMetadata?: Record<string, unknown>;
   },
 ): ModelOrchestratorOutput {
   const { input } = plan;
@@ -117,6 +119,7 @@ export function buildOutput(
       workflow_hash: plan.workflowHash,
       failure_strategy: input.failureStrategy,
       ...(input.executionMode === 'batch' ? { batch_size: input.batchSize } : {}),
+      ...final.extraMetadata,
     },
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { ModelONEXContainer } from '../container/container.js';
 import type { EnumStepState } from '../models/enums.js';
+import type { CircuitBreakerRegistry } from '../resilience/circuit-breakers.js';
 import type { Store } from '../store/store.js';
 
 /** Retry backoff settings (exponential, with jitter). */
@@ -25,6 +26,8 @@ export interface RunDeps {
   readonly onEvent?: ((event: RunEvent) => void) | undefined;
   /** Aborting this cancels the run (in-flight actions aborted, state CANCELLED). */
   readonly signal?: AbortSignal | undefined;
+  /** The orchestrator's circuit breakers (shared by its workflows); none when undefined. */
+  readonly breakers?: CircuitBreakerRegistry | undefined;
   /** Resume a recorded run instead of starting one (the run id is the input's operationId). */
   readonly resume?: ResumeState | undefined;
 }

@@ -239,6 +239,7 @@ export class WorkflowRun {
       processingTimeMs: Math.max(performance.now() - this.startedMs, Number.EPSILON),
       steps: this.steps,
       actions: this.actions,
+      extraMetadata: this.deps.breakers ? { circuit_breakers: this.deps.breakers.snapshot(this.invokers.keys()) } : {},
     });
     await this.deps.store.transitionRun({
       runId: this.runId,
@@ -485,16 +486,26 @@ export class WorkflowRun {
     if (this.mode === EnumExecutionMode.BATCH) this.record.loadBalancedOperations++;
     this.beginAttempt(a);
     const ctx = this.context(a);
-    const attempt = new Attempt(
-      (signal) => invoker.run(pa.action.operationData, withSignal(ctx, signal)),
-      pa.action.timeoutMs,
-      `action ${pa.action.actionId} of step '${this.plan.input.steps[pa.stepIndex]!.stepName}'`,
-    );
-    this.actions[a]!.attempt = attempt;
-    attempt.promise.then(
+    let attempt: Attempt | null = null;
+    const start = () => {
+      attempt = new Attempt(
+        (signal) => invoker.run(pa.action.operationData, withSignal(ctx, signal)),
+        pa.action.timeoutMs,
+        `action ${pa.action.actionId} of step '${this.plan.input.steps[pa.stepIndex]!.stepName}'`,
+      );
+      this.actions[a]!.attempt = attempt;
+      return attempt.promise;
+    };
+    this.throughBreaker(pa.action.targetNodeType, start).then(
       (value) => this.guard(() => this.attemptSucceeded(a, attempt, value, invoker, instances)),
       (err: unknown) => this.guard(() => this.attemptFailed(a, attempt, err, invoker, instances)),
     );
+  }
+
+  /** The call goes through the target's circuit breaker, which counts timeouts too (the attempt is inside it). */
+  private throughBreaker<T>(target: string, start: () => Promise<T>): Promise<T> {
+    const breakers = this.deps.breakers;
+    return breakers?.enabled(target) ? breakers.execute(target, start) : start();
   }
 
   private beginAttempt(a: number): void {
@@ -515,7 +526,7 @@ export class WorkflowRun {
 
   private attemptSucceeded(
     a: number,
-    attempt: Attempt,
+    attempt: Attempt | null,
     value: unknown,
     invoker: Invoker,
     instances: readonly Invoker[],
@@ -537,7 +548,13 @@ export class WorkflowRun {
     this.actionEnded(a);
   }
 
-  private attemptFailed(a: number, attempt: Attempt, err: unknown, invoker: Invoker, instances: readonly Invoker[]) {
+  private attemptFailed(
+    a: number,
+    attempt: Attempt | null,
+    err: unknown,
+    invoker: Invoker,
+    instances: readonly Invoker[],
+  ) {
     this.endAttempt(invoker, instances);
     this.fail(a, attempt, err);
     this.pump();
@@ -667,17 +684,22 @@ export class WorkflowRun {
     // One call fills one slot; the others were counted by beginAttempt for peakConcurrency, give them back.
     this.actionsInFlight -= live.length - 1;
     const timeoutMs = Math.min(...live.map((a) => this.plan.actions[a]!.action.timeoutMs));
-    const attempt = new Attempt(
-      (signal) =>
-        invoker.runBatch!(
-          items.map((item) => ({ ...item, ctx: withSignal(item.ctx, signal) })),
-          withSignal(items[0]!.ctx, signal),
-        ),
-      timeoutMs,
-      `batch of ${live.length} '${target}' actions`,
-    );
-    for (const a of live) this.actions[a]!.attempt = attempt;
-    attempt.promise.then(
+    let attempt: Attempt | null = null;
+    const start = () => {
+      const started = new Attempt(
+        (signal) =>
+          invoker.runBatch!(
+            items.map((item) => ({ ...item, ctx: withSignal(item.ctx, signal) })),
+            withSignal(items[0]!.ctx, signal),
+          ),
+        timeoutMs,
+        `batch of ${live.length} '${target}' actions`,
+      );
+      attempt = started;
+      for (const a of live) this.actions[a]!.attempt = started;
+      return started.promise;
+    };
+    this.throughBreaker(target, start).then(
       (values) =>
         this.guard(() => {
           this.endAttempt(invoker, instances);

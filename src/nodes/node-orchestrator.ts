@@ -13,6 +13,7 @@ import { type ModelAction, withLease } from '../models/action.js';
 import { type EnumExecutionMode, EnumLogLevel } from '../models/enums.js';
 import type { ModelOrchestratorInput, ModelOrchestratorInputInput } from '../models/orchestrator-input.js';
 import type { ModelOrchestratorOutput } from '../models/orchestrator-output.js';
+import { type CircuitBreakerOptions, CircuitBreakerRegistry } from '../resilience/circuit-breakers.js';
 import { MemoryStore } from '../store/memory/memory-store.js';
 import type { Store } from '../store/store.js';
 import { NodeCoreBase } from './node-core-base.js';
@@ -27,6 +28,11 @@ export interface NodeOrchestratorOptions {
   retryBackoff?: Partial<RetryBackoff>;
   /** The lease id this orchestrator writes with. @default a random uuid */
   leaseId?: string;
+  /**
+   * Circuit breakers per target node type, shared by all workflows of this orchestrator; `false` turns them off.
+   * @default { failureThreshold: 3, cooldownMs: 30000 }
+   */
+  circuitBreakers?: CircuitBreakerOptions | false;
 }
 
 /** Per-call options of `process()`. */
@@ -66,6 +72,8 @@ export class NodeOrchestrator extends NodeCoreBase {
   readonly leaseId: string;
   readonly maxConcurrentWorkflows: number;
   readonly store: Store;
+  /** Circuit breakers per target node type (state in every output's `metadata.circuit_breakers`). */
+  readonly breakers: CircuitBreakerRegistry;
   /** Runs in progress, by operation id. Cleared as each ends. */
   readonly activeWorkflows = new Map<string, WorkflowRun>();
   private readonly backoff: RetryBackoff;
@@ -83,6 +91,7 @@ export class NodeOrchestrator extends NodeCoreBase {
       );
     }
     this.store = options.store ?? new MemoryStore();
+    this.breakers = new CircuitBreakerRegistry(options.circuitBreakers ?? {});
     this.backoff = { initialDelayMs: 100, maxDelayMs: 10_000, ...options.retryBackoff };
   }
 
@@ -127,6 +136,7 @@ export class NodeOrchestrator extends NodeCoreBase {
       store: this.store,
       leaseId: this.leaseId,
       backoff: this.backoff,
+      breakers: this.breakers,
       onEvent: options.onEvent,
       signal: options.signal,
     });

@@ -1,0 +1,129 @@
+/**
+ * Circuit breakers per `targetNodeType` (spec §5), shared by every workflow of one orchestrator. Built on cockatiel's
+ * `CircuitBreakerPolicy` with a `ConsecutiveBreaker`: after N consecutive failures the circuit opens and calls are
+ * rejected at once with RESOURCE_UNAVAILABLE without reaching the node; after the cool-down one probe goes through
+ * (half-open) and its outcome closes or re-opens the circuit.
+ * @module
+ */
+import {
+  type CircuitBreakerPolicy,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleWhen,
+  isBrokenCircuitError,
+} from 'cockatiel';
+import { EnumCoreErrorCode } from '../errors/error-codes.js';
+import { OnexError } from '../errors/onex-error.js';
+import { EnumCircuitState } from '../models/enums.js';
+
+/** Settings of one breaker. */
+export interface CircuitBreakerSettings {
+  /** Consecutive failures that open the circuit. @default 3 */
+  failureThreshold: number;
+  /** How long an open circuit rejects before letting one probe through. @default 30000 */
+  cooldownMs: number;
+}
+
+/** Breaker settings: defaults for every node type, overrides per node type, or `false` to turn breakers off. */
+export interface CircuitBreakerOptions extends Partial<CircuitBreakerSettings> {
+  /** Overrides by `targetNodeType`; `false` turns the breaker off for that node type. */
+  perNodeType?: Record<string, Partial<CircuitBreakerSettings> | false>;
+}
+
+/** A breaker's state as shown in output metadata and `onex show` (snake_case: it lives in metadata, a wire map). */
+export interface CircuitSnapshot {
+  state: EnumCircuitState;
+  failure_threshold: number;
+  cooldown_ms: number;
+}
+
+const STATE: Record<CircuitState, EnumCircuitState> = {
+  [CircuitState.Closed]: EnumCircuitState.CLOSED,
+  [CircuitState.Open]: EnumCircuitState.OPEN,
+  [CircuitState.HalfOpen]: EnumCircuitState.HALF_OPEN,
+  [CircuitState.Isolated]: EnumCircuitState.OPEN,
+};
+
+/** Cancellations (fail-fast, run cancel) say nothing about the node's health and never count as failures. */
+function countsAsFailure(err: unknown): boolean {
+  return !(err instanceof OnexError && err.code === EnumCoreErrorCode.ORCHESTRATOR_EXEC_CANCELLED);
+}
+
+/** The breakers of one orchestrator, one per target node type, created on first use. */
+export class CircuitBreakerRegistry {
+  private readonly policies = new Map<
+    string,
+    { policy: CircuitBreakerPolicy; settings: CircuitBreakerSettings } | null
+  >();
+  private readonly defaults: CircuitBreakerSettings;
+
+  constructor(private readonly options: CircuitBreakerOptions | false = {}) {
+    const given = options === false ? {} : options;
+    this.defaults = { failureThreshold: given.failureThreshold ?? 3, cooldownMs: given.cooldownMs ?? 30_000 };
+  }
+
+  /**
+   * Run `call` through the breaker of `targetNodeType`. When the circuit is open, `call` is not invoked and the
+   * promise rejects with RESOURCE_UNAVAILABLE (retryable: the circuit may half-open later).
+   */
+  async execute<T>(targetNodeType: string, call: () => Promise<T>): Promise<T> {
+    const entry = this.entry(targetNodeType);
+    if (!entry) return call();
+    try {
+      return await entry.policy.execute(call);
+    } catch (err) {
+      if (isBrokenCircuitError(err)) {
+        throw new OnexError(
+          EnumCoreErrorCode.RESOURCE_UNAVAILABLE,
+          `circuit breaker for '${targetNodeType}' is open (${entry.settings.failureThreshold} consecutive failures); retry after ${entry.settings.cooldownMs} ms`,
+          { context: { targetNodeType, circuitState: STATE[entry.policy.state] } },
+        );
+      }
+      throw err;
+    }
+  }
+
+  /** Whether breakers are on for `targetNodeType`. */
+  enabled(targetNodeType: string): boolean {
+    return this.entry(targetNodeType) !== null;
+  }
+
+  /** State of the breaker of `targetNodeType` (CLOSED when it was never used). */
+  state(targetNodeType: string): EnumCircuitState {
+    const entry = this.policies.get(targetNodeType);
+    return entry ? STATE[entry.policy.state] : EnumCircuitState.CLOSED;
+  }
+
+  /** States of the given node types (or every breaker created so far). */
+  snapshot(targetNodeTypes?: Iterable<string>): Record<string, CircuitSnapshot> {
+    const out: Record<string, CircuitSnapshot> = {};
+    for (const target of targetNodeTypes ?? this.policies.keys()) {
+      const entry = this.entry(target);
+      if (entry) {
+        const { failureThreshold, cooldownMs } = entry.settings;
+        out[target] = { state: STATE[entry.policy.state], failure_threshold: failureThreshold, cooldown_ms: cooldownMs };
+      }
+    }
+    return out;
+  }
+
+  private entry(targetNodeType: string) {
+    let entry = this.policies.get(targetNodeType);
+    if (entry === undefined) {
+      const override = this.options === false ? false : this.options.perNodeType?.[targetNodeType];
+      if (this.options === false || override === false) {
+        entry = null;
+      } else {
+        const settings = { ...this.defaults, ...override };
+        const policy = circuitBreaker(handleWhen(countsAsFailure), {
+          halfOpenAfter: settings.cooldownMs,
+          breaker: new ConsecutiveBreaker(settings.failureThreshold),
+        });
+        entry = { policy, settings };
+      }
+      this.policies.set(targetNodeType, entry);
+    }
+    return entry;
+  }
+}
