@@ -14,6 +14,7 @@ import type { ModelOrchestratorOutput, SkipReason } from '../models/orchestrator
 import { toWire } from '../models/wire.js';
 import type { BatchItem, NodeContext } from '../nodes/context.js';
 import { type Invoker, resolveInvokers } from '../nodes/node-adapter.js';
+import { type CompensationCandidate, type CompensationRecord, compensate } from '../resilience/saga.js';
 import { Attempt, Sleep } from './attempt.js';
 import { LoadBalancer } from './balancer.js';
 import { conditionHolds, handlesFailure } from './conditions.js';
@@ -42,6 +43,8 @@ interface ActionRt {
   /** The backoff sleep before the next attempt, if any. */
   sleep: Sleep | null;
   backoff: IBackoff<unknown> | null;
+  /** The node instance that ran the last attempt (the saga compensates through it). */
+  ranOn: Invoker | null;
 }
 
 interface StepRt {
@@ -77,6 +80,10 @@ export class WorkflowRun {
   private readonly balancer = new LoadBalancer<Invoker>();
   private readonly invokers = new Map<string, readonly Invoker[]>();
   private readonly stepIndexById = new Map<string, number>();
+  private readonly inFlightByTarget = new Map<string, number>();
+  private readonly parked = new Map<string, number[]>();
+  /** Action indices in the order they completed (the saga undoes them in reverse). */
+  private readonly completionOrder: number[] = [];
   private readonly batchQueue = new Map<string, number[]>();
   private batchFlushScheduled = false;
   private readonly record: RunRecordView;
@@ -123,6 +130,7 @@ export class WorkflowRun {
         attempt: null,
         sleep: null,
         backoff: null,
+        ranOn: null,
       };
     });
     this.steps = plan.steps.map((ps) => {
@@ -234,12 +242,16 @@ export class WorkflowRun {
     await this.done;
     clearTimeout(this.globalTimer);
     this.deps.signal?.removeEventListener('abort', onCancel);
+    const compensations = this.shouldCompensate() ? await this.compensate() : [];
     const output = buildOutput(this.plan, this.deps.leaseId, this.record, {
       state: this.finalState(),
       processingTimeMs: Math.max(performance.now() - this.startedMs, Number.EPSILON),
       steps: this.steps,
       actions: this.actions,
-      extraMetadata: this.deps.breakers ? { circuit_breakers: this.deps.breakers.snapshot(this.invokers.keys()) } : {},
+      extraMetadata: {
+        ...(this.deps.breakers ? { circuit_breakers: this.deps.breakers.snapshot(this.invokers.keys()) } : {}),
+        ...(compensations.length > 0 ? { compensations: toWire(compensations) } : {}),
+      },
     });
     await this.deps.store.transitionRun({
       runId: this.runId,
@@ -250,6 +262,49 @@ export class WorkflowRun {
       output: toWire(output),
     });
     return output;
+  }
+
+  /** A failure stopped the run under FAIL_FAST, RETRY or COMPENSATE (not a cancel): undo what it did (spec §5). */
+  private shouldCompensate(): boolean {
+    return this.stopReason !== null && !this.cancelled && this.strategy !== EnumFailureStrategy.CONTINUE_ON_ERROR;
+  }
+
+  /** Run the saga over the completed actions, in reverse completion order, and record each outcome. */
+  private compensate(): Promise<CompensationRecord[]> {
+    const candidates: CompensationCandidate[] = this.completionOrder.map((a) => {
+      const pa = this.plan.actions[a]!;
+      return {
+        actionId: pa.action.actionId,
+        step: this.plan.input.steps[pa.stepIndex]!,
+        operationData: pa.action.operationData,
+        result: this.actions[a]!.result,
+        retryCount: pa.action.retryCount,
+        timeoutMs: pa.action.timeoutMs,
+        invoker: this.actions[a]!.ranOn!,
+        ctx: this.context(a),
+      };
+    });
+    const indexById = new Map(this.completionOrder.map((a) => [this.plan.actions[a]!.action.actionId, a]));
+    const lookup = (target: string) => {
+      try {
+        return resolveInvokers(this.deps.container, target)[0];
+      } catch {
+        return undefined;
+      }
+    };
+    return compensate(candidates, lookup, this.deps.backoff, (record) =>
+      this.guard(() => {
+        const a = indexById.get(record.actionId)!;
+        const ar = this.actions[a]!;
+        ar.state = record.state;
+        this.transition(a, record.state, undefined, record.error);
+        if (record.error)
+          this.record.errors.push({ stepId: record.stepId, actionId: record.actionId, ...record.error });
+        const s = this.plan.actions[a]!.stepIndex;
+        const stepActions = this.plan.steps[s]!.actions.map((x) => this.actions[x]!.state);
+        if (stepActions.every((st) => st === S.COMPENSATED)) this.steps[s]!.state = S.COMPENSATED;
+      }),
+    );
   }
 
   /** Why the run stopped early (fail-fast, timeout, cancel), if it did. */
@@ -399,9 +454,29 @@ export class WorkflowRun {
       this.steps[s]!.output = results.length === 1 ? results[0] : results;
       return this.endStep(s, S.COMPLETED, null);
     }
+    if (!this.stopReason && this.withinTolerance(s)) {
+      // Tolerated failures (Step Functions' Map style): the step succeeds; failed actions give null.
+      this.steps[s]!.output = ps.actions.map((a) =>
+        this.actions[a]!.state === S.COMPLETED ? this.actions[a]!.result : null,
+      );
+      return this.endStep(s, S.COMPLETED, null);
+    }
     const failed = ps.actions.map((a) => this.actions[a]!).find((ar) => ar.error);
     const state = states.includes(S.TIMEOUT) ? S.TIMEOUT : states.includes(S.FAILED) ? S.FAILED : S.CANCELLED;
     this.endStep(s, state, failed?.error ?? null);
+  }
+
+  /** Whether the step's failed actions are within its `toleratedFailureCount` / `toleratedFailurePercentage`. */
+  private withinTolerance(s: number): boolean {
+    const ps = this.plan.steps[s]!;
+    const { toleratedFailureCount, toleratedFailurePercentage } = ps.step;
+    if (toleratedFailureCount === undefined && toleratedFailurePercentage === undefined) return false;
+    const failed = ps.actions.filter((a) => {
+      const st = this.actions[a]!.state;
+      return st === S.FAILED || st === S.TIMEOUT || st === S.SKIPPED;
+    }).length;
+    if (toleratedFailureCount !== undefined && failed <= toleratedFailureCount) return true;
+    return toleratedFailurePercentage !== undefined && (failed / ps.actions.length) * 100 <= toleratedFailurePercentage;
   }
 
   private timeoutStep(s: number): void {
@@ -469,8 +544,36 @@ export class WorkflowRun {
 
   private pumpActions(): void {
     while (!this.stopReason && this.readyActions.size > 0 && this.actionsInFlight < this.actionLimit) {
-      this.runAction(this.readyActions.pop()!);
+      const a = this.readyActions.pop()!;
+      const target = this.plan.actions[a]!.action.targetNodeType;
+      if (!this.hasRoom(target)) {
+        // Bulkhead full: park it; a slot of the same node type freeing up brings it back.
+        let parked = this.parked.get(target);
+        if (!parked) {
+          parked = [];
+          this.parked.set(target, parked);
+        }
+        parked.push(a);
+        continue;
+      }
+      this.runAction(a);
     }
+  }
+
+  /** Bulkheads (`nodeConcurrency`): whether another call to `target` fits. */
+  private hasRoom(target: string): boolean {
+    const limit = this.plan.input.nodeConcurrency[target];
+    return limit === undefined || (this.inFlightByTarget.get(target) ?? 0) < limit;
+  }
+
+  private acquireTarget(target: string): void {
+    this.inFlightByTarget.set(target, (this.inFlightByTarget.get(target) ?? 0) + 1);
+  }
+
+  private releaseTarget(target: string): void {
+    this.inFlightByTarget.set(target, (this.inFlightByTarget.get(target) ?? 1) - 1);
+    const parked = this.parked.get(target);
+    if (parked && parked.length > 0) this.readyActions.push(parked.shift()!);
   }
 
   private retryCountOf(action: ModelAction): number {
@@ -485,6 +588,8 @@ export class WorkflowRun {
     const invoker = instances.length === 1 ? instances[0]! : this.balancer.acquire(instances);
     if (this.mode === EnumExecutionMode.BATCH) this.record.loadBalancedOperations++;
     this.beginAttempt(a);
+    this.acquireTarget(pa.action.targetNodeType);
+    this.actions[a]!.ranOn = invoker;
     const ctx = this.context(a);
     let attempt: Attempt | null = null;
     const start = () => {
@@ -519,8 +624,9 @@ export class WorkflowRun {
     if (this.mode !== EnumExecutionMode.SEQUENTIAL) this.record.parallelExecutions++;
   }
 
-  private endAttempt(invoker: Invoker, instances: readonly Invoker[]): void {
+  private endAttempt(invoker: Invoker, instances: readonly Invoker[], target: string): void {
     this.actionsInFlight--;
+    this.releaseTarget(target);
     if (instances.length > 1) this.balancer.release(invoker);
   }
 
@@ -531,7 +637,7 @@ export class WorkflowRun {
     invoker: Invoker,
     instances: readonly Invoker[],
   ) {
-    this.endAttempt(invoker, instances);
+    this.endAttempt(invoker, instances, this.plan.actions[a]!.action.targetNodeType);
     this.complete(a, attempt, value);
     this.pump();
   }
@@ -543,6 +649,7 @@ export class WorkflowRun {
     if (ar.state !== S.RUNNING) return;
     ar.result = value;
     ar.state = S.COMPLETED;
+    this.completionOrder.push(a);
     ar.durationMs = performance.now() - ar.startedMs;
     this.transition(a, S.COMPLETED, value);
     this.actionEnded(a);
@@ -555,7 +662,7 @@ export class WorkflowRun {
     invoker: Invoker,
     instances: readonly Invoker[],
   ) {
-    this.endAttempt(invoker, instances);
+    this.endAttempt(invoker, instances, this.plan.actions[a]!.action.targetNodeType);
     this.fail(a, attempt, err);
     this.pump();
   }
@@ -604,7 +711,7 @@ export class WorkflowRun {
     });
     this.actionEnded(a);
     // FAIL_FAST (and RETRY, COMPENSATE): the first action that fails for good stops the run, unless handled.
-    if (!this.stopReason && !this.failureHandled(pa.stepIndex)) this.stop(error);
+    if (!this.stopReason && !this.failureHandled(pa.stepIndex) && !this.withinTolerance(pa.stepIndex)) this.stop(error);
   }
 
   /** Abort an action that has not ended (step timeout, fail-fast, cancel, workflow timeout). */
@@ -663,7 +770,11 @@ export class WorkflowRun {
 
   private pumpBatches(): void {
     while (!this.stopReason && this.batchUnits.length > 0 && this.actionsInFlight < this.actionLimit) {
-      this.runBatch(this.batchUnits.shift()!);
+      const next = this.batchUnits.findIndex((unit) =>
+        this.hasRoom(this.plan.actions[unit[0]!]!.action.targetNodeType),
+      );
+      if (next < 0) return;
+      this.runBatch(this.batchUnits.splice(next, 1)[0]!);
     }
   }
 
@@ -676,6 +787,8 @@ export class WorkflowRun {
     const invoker = instances.length === 1 ? instances[0]! : this.balancer.acquire(instances);
     this.record.batches++;
     this.record.loadBalancedOperations += live.length;
+    this.acquireTarget(target);
+    for (const a of live) this.actions[a]!.ranOn = invoker;
     const items: BatchItem[] = [];
     for (const a of live) {
       this.beginAttempt(a);
@@ -702,7 +815,7 @@ export class WorkflowRun {
     this.throughBreaker(target, start).then(
       (values) =>
         this.guard(() => {
-          this.endAttempt(invoker, instances);
+          this.endAttempt(invoker, instances, target);
           if (!Array.isArray(values) || values.length !== live.length) {
             const error = new OnexError(
               EnumCoreErrorCode.OPERATION_FAILED,
@@ -718,7 +831,7 @@ export class WorkflowRun {
         }),
       (err: unknown) =>
         this.guard(() => {
-          this.endAttempt(invoker, instances);
+          this.endAttempt(invoker, instances, target);
           for (const a of live) this.fail(a, attempt, err);
           this.pumpBatches();
           this.pump();
@@ -759,7 +872,12 @@ export class WorkflowRun {
     }
   }
 
-  private transition(a: number, state: EnumStepState, result?: unknown, error?: OnexError | null): void {
+  private transition(
+    a: number,
+    state: EnumStepState,
+    result?: unknown,
+    error?: { code: string; message: string } | null,
+  ): void {
     const ar = this.actions[a]!;
     const epoch = this.deps.store.transitionAction({
       runId: this.runId,

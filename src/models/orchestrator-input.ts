@@ -30,6 +30,8 @@ const inputShape = {
   maxParallelSteps: z.number().int().min(1).default(5),
   globalTimeoutMs: z.number().int().min(100).max(86_400_000).default(300_000),
   batchSize: z.number().int().min(1).default(100),
+  /** Bulkheads: most actions of one target node type in flight at once in this run (by targetNodeType). */
+  nodeConcurrency: z.record(z.string(), z.number().int().min(1)).default(() => ({})),
   inputData: zJsonObject.default(() => ({})),
   metadata: zJsonObject.default(() => ({})),
 };

@@ -30,7 +30,16 @@ const stepShape = {
   when: z.string().min(1).optional(),
   enabled: z.boolean().default(true),
   skipOnFailure: z.boolean().default(false),
-  compensation: zJsonObject.optional(),
+  compensation: z
+    .strictObject({
+      targetNodeType: z.string().min(1).max(100),
+      operationData: zJsonObject.default(() => ({})),
+      retryCount: z.number().int().min(0).max(10).optional(),
+      timeoutMs: z.number().int().min(100).max(300_000).optional(),
+    })
+    .optional(),
+  toleratedFailureCount: z.number().int().min(0).optional(),
+  toleratedFailurePercentage: z.number().min(0).max(100).optional(),
   // Reference-style fields (omnibase_core ModelWorkflowStep).
   stepType: z.string().optional(),
   correlationId: zUuid.optional(),

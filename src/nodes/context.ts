@@ -29,6 +29,12 @@ export interface NodeContext {
   readonly stepName: string;
   readonly workflowId: string;
   readonly operationId: string;
+  /** Set when this call undoes a completed action (saga compensation): what is being undone. */
+  readonly compensationFor?: {
+    readonly actionId: string;
+    readonly operationData: Readonly<Record<string, unknown>>;
+    readonly result: unknown;
+  };
 }
 
 /** One item of a `processBatch` call. */

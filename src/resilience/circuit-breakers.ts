@@ -102,7 +102,11 @@ export class CircuitBreakerRegistry {
       const entry = this.entry(target);
       if (entry) {
         const { failureThreshold, cooldownMs } = entry.settings;
-        out[target] = { state: STATE[entry.policy.state], failure_threshold: failureThreshold, cooldown_ms: cooldownMs };
+        out[target] = {
+          state: STATE[entry.policy.state],
+          failure_threshold: failureThreshold,
+          cooldown_ms: cooldownMs,
+        };
       }
     }
     return out;
