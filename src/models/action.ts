@@ -47,7 +47,8 @@ export const ModelActionSchema = z.preprocess(acceptPayloadAlias, ActionObject);
 
 /** An action as given to `createAction` or inside a step: only `actionType` and `targetNodeType` are required. */
 export type ModelActionInput = Omit<z.input<typeof ActionObject>, 'dependencies' | 'actionType'> & {
-  actionType: EnumActionType | Uppercase<EnumActionType>;
+  // Any string is accepted by the type (validated at runtime), so steps built in variables need no `as const`.
+  actionType: EnumActionType | Uppercase<EnumActionType> | (string & {});
   dependencies?: readonly string[];
   payload?: JsonObject;
 };
