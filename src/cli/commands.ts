@@ -37,7 +37,7 @@ function planOf(loaded: LoadedWorkflow): ExecutionPlan {
     return planWorkflow(loaded.input);
   } catch (err) {
     const error = OnexError.from(err);
-    throw new OnexError(error.code, `${loaded.path}: ${error.message}`, { context: error.context, cause: error });
+    throw new OnexError(error.code, `${loaded.displayPath}: ${error.message}`, { context: error.context, cause: error });
   }
 }
 

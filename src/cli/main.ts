@@ -3,6 +3,8 @@
  * @module
  */
 import { Command, CommanderError, Option } from 'commander';
+import { EnumCoreErrorCode } from '../errors/error-codes.js';
+import { OnexError } from '../errors/onex-error.js';
 import { planCommand, runCommand, validateCommand } from './commands.js';
 import { EXIT, exitNow, printError } from './exit.js';
 
@@ -14,7 +16,8 @@ export function buildProgram(done: (code: number) => void): Command {
     .description('onex: a workflow orchestrator built on the ONEX four-node architecture')
     .option('--verbose', 'print stack traces with errors')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // Usage errors are reported once, as `[code] message`, by main(); help and version still print.
+    .configureOutput({ writeErr: () => {}, outputError: () => {} });
 
   const verbose = () => Boolean(program.opts().verbose);
   program
@@ -52,6 +55,10 @@ export async function main(argv: readonly string[] = process.argv): Promise<neve
   } catch (err) {
     if (err instanceof CommanderError) {
       code = err.exitCode === 0 ? EXIT.completed : EXIT.invalid;
+      if (code !== EXIT.completed) {
+        const message = err.message.replace(/^error: /, '');
+        printError(new OnexError(EnumCoreErrorCode.VALIDATION_ERROR, `usage: ${message} (see 'onex --help')`), false);
+      }
     } else {
       printError(err, argv.includes('--verbose'));
       code = EXIT.invalid;

@@ -36,7 +36,11 @@ export class ModelONEXContainer {
   register<T>(name: string, value: T | ServiceFactory<T>): this {
     if (typeof value === 'function') {
       this.values.delete(name);
-      this.factories.set(name, value as ServiceFactory<unknown>);
+      // A class is a factory too: instantiated with `new Class(container)` on first use.
+      const create = isClass(value)
+        ? (c: ModelONEXContainer) => new (value as new (c: ModelONEXContainer) => unknown)(c)
+        : (value as ServiceFactory<unknown>);
+      this.factories.set(name, create);
       return this;
     }
     return this.registerValue(name, value);
@@ -108,4 +112,8 @@ export class ModelONEXContainer {
   emitLogEvent(level: EnumLogLevel, message: string, context: Record<string, unknown> = {}): void {
     this.logger[level](context, message);
   }
+}
+
+function isClass(value: unknown): boolean {
+  return typeof value === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(value));
 }

@@ -37,7 +37,10 @@ export function planWorkflow(raw: ModelOrchestratorInputInput | ModelOrchestrato
   for (let s = 0; s < n; s++) for (const d of stepDeps[s]!) dependents[d]!.push(s);
   const stepActions: number[][] = Array.from({ length: n }, () => []);
   for (const a of plannedActions) stepActions[a.stepIndex]!.push(a.index);
-  const priority = stepActions.map((ids) => ids.reduce((p, i) => Math.max(p, plannedActions[i]!.action.priority), 1));
+  // Reference-style steps order by declaration only (the reference ignores priority when ordering).
+  const priority = stepActions.map((ids, s) =>
+    input.steps[s]!.stepType !== undefined ? 1 : ids.reduce((p, i) => Math.max(p, plannedActions[i]!.action.priority), 1),
+  );
 
   const order = input.dependencyResolutionEnabled
     ? topologicalOrder(n, stepDeps, dependents, priority, (cycle) => cycleError(input, cycle))

@@ -9,6 +9,7 @@ import { ExponentialBackoff, type IBackoff } from 'cockatiel';
 import { EnumCoreErrorCode } from '../errors/error-codes.js';
 import { isRetryable, OnexError } from '../errors/onex-error.js';
 import type { ModelAction } from '../models/action.js';
+import { deepFreeze } from '../models/json.js';
 import { EnumExecutionMode, EnumFailureStrategy, EnumStepState, EnumWorkflowState } from '../models/enums.js';
 import type { ModelOrchestratorOutput, SkipReason } from '../models/orchestrator-output.js';
 import { toWire } from '../models/wire.js';
@@ -174,7 +175,9 @@ export class WorkflowRun {
       const pa = acts[a]!.action.priority;
       const pb = acts[b]!.action.priority;
       if (pa !== pb) return pa > pb;
-      return steps[acts[a]!.stepIndex]!.orderIndex < steps[acts[b]!.stepIndex]!.orderIndex || a < b;
+      const oa = steps[acts[a]!.stepIndex]!.orderIndex;
+      const ob = steps[acts[b]!.stepIndex]!.orderIndex;
+      return oa !== ob ? oa < ob : a < b;
     });
     this.record = {
       completed: [],
@@ -647,7 +650,8 @@ export class WorkflowRun {
     if (attempt && ar.attempt !== attempt) return;
     ar.attempt = null;
     if (ar.state !== S.RUNNING) return;
-    ar.result = value;
+    // Results are shared by every dependent (and the compute cache): frozen, so no node can change another's input.
+    ar.result = deepFreeze(value);
     ar.state = S.COMPLETED;
     this.completionOrder.push(a);
     ar.durationMs = performance.now() - ar.startedMs;

@@ -62,7 +62,10 @@ export interface LoadWorkflowOptions {
 
 /** A loaded workflow file: the validated input and a container holding its nodes. */
 export interface LoadedWorkflow {
+  /** Absolute path of the file. */
   readonly path: string;
+  /** The path as it was given (used in messages). */
+  readonly displayPath: string;
   readonly input: ModelOrchestratorInput;
   readonly container: ModelONEXContainer;
   /** Absolute path of the nodes module, when the file names one. */
@@ -108,7 +111,7 @@ export async function loadWorkflowFile(path: string, options: LoadWorkflowOption
     nodesPath = file.nodes ? await source.importNodes(file.nodes, container) : undefined;
     source.checkTargets(input, container);
   }
-  return { path: source.path, input, container, nodesPath };
+  return { path: source.path, displayPath: path, input, container, nodesPath };
 }
 
 /** Read a JSON or YAML data file (for `--input-file`): must hold an object. */
@@ -152,7 +155,7 @@ class SourceFile {
       const doc = parseDocument(text, { lineCounter, prettyErrors: false });
       const first = doc.errors[0];
       if (first) {
-        const pos = first.linePos?.[0];
+        const pos = first.linePos?.[0] ?? lineCounter.linePos(first.pos[0]);
         throw new OnexError(
           EnumCoreErrorCode.ORCHESTRATOR_STRUCT_MALFORMED_CONTRACT,
           `${displayPath}:${pos ? `${pos.line}:${pos.col}` : '?'}: malformed YAML: ${first.message.split('\n')[0]}`,
@@ -270,7 +273,12 @@ class SourceFile {
       return { raw, i, stepId, actions, inline: inline.length > 0 };
     });
     return prepared.map(({ raw, i, stepId, actions, inline }) => {
-      const rest = omit(raw, inline ? [...ACTION_FIELDS, 'actions', 'name'] : ['actions']);
+      const rest = omit(raw, inline ? [...ACTION_FIELDS, 'actions', 'name', 'timeout_ms'] : ['actions']);
+      if (inline && typeof raw.timeout_ms === 'number') {
+        // Short form: timeout_ms is the action's; the step must leave room for every attempt of it.
+        const retries = typeof raw.retry_count === 'number' ? raw.retry_count : 0;
+        rest.timeout_ms = Math.min(300_000, raw.timeout_ms * (retries + 1) + 1_000);
+      }
       const dependsOn = asList(raw.depends_on, ['steps', i, 'depends_on'], this).map((ref, k) => {
         const id = stepIds.get(ref) ?? (isUuid(ref) ? ref : undefined);
         if (!id) {

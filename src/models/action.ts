@@ -36,7 +36,11 @@ const actionShape = {
     .default(ACTION_LIMITS.timeoutDefaultMs),
   retryCount: z.number().int().min(0).max(ACTION_LIMITS.retryCountMax).default(0),
   metadata: zJsonObject.default(() => ({})),
-  createdAt: z.iso.datetime({ offset: true }).default(() => new Date().toISOString()),
+  // Stored in UTC: an offset is converted, a time without one is read as UTC (as the reference does).
+  createdAt: z.iso
+    .datetime({ offset: true, local: true })
+    .transform((s) => new Date(/(Z|[+-]\d{2}:?\d{2})$/i.test(s) ? s : `${s}Z`).toISOString())
+    .default(() => new Date().toISOString()),
   leaseId: zUuid.optional(),
   epoch: z.number().int().min(0).default(0),
 };
