@@ -12,6 +12,7 @@ import {
   type ModelOrchestratorInput,
   type ModelOrchestratorInputInput,
 } from '../models/orchestrator-input.js';
+import { compileWhen } from './conditions.js';
 import { Heap } from './heap.js';
 import type { ExecutionPlan, PlannedAction, PlannedStep } from './plan-types.js';
 
@@ -29,6 +30,8 @@ function envInt(name: string, fallback: number): number {
 /** Validate `input` and compute its plan. Throws `OnexError` naming the offending step or action. */
 export function planWorkflow(raw: ModelOrchestratorInputInput | ModelOrchestratorInput): ExecutionPlan {
   const input = createOrchestratorInput(raw);
+  // A `when` that does not parse is a bad workflow: reject it before anything runs.
+  for (const step of input.steps) if (step.when) compileWhen(step.when, step.stepName);
   const stepIndexById = indexSteps(input);
   const { actions, actionIndexById, totalPayloadBytes } = indexActions(input);
   const { plannedActions, stepDeps } = resolveDependencies(input, actions, actionIndexById, stepIndexById);
@@ -39,7 +42,9 @@ export function planWorkflow(raw: ModelOrchestratorInputInput | ModelOrchestrato
   for (const a of plannedActions) stepActions[a.stepIndex]!.push(a.index);
   // Reference-style steps order by declaration only (the reference ignores priority when ordering).
   const priority = stepActions.map((ids, s) =>
-    input.steps[s]!.stepType !== undefined ? 1 : ids.reduce((p, i) => Math.max(p, plannedActions[i]!.action.priority), 1),
+    input.steps[s]!.stepType !== undefined
+      ? 1
+      : ids.reduce((p, i) => Math.max(p, plannedActions[i]!.action.priority), 1),
   );
 
   const order = input.dependencyResolutionEnabled

@@ -9,8 +9,14 @@ import { ExponentialBackoff, type IBackoff } from 'cockatiel';
 import { EnumCoreErrorCode } from '../errors/error-codes.js';
 import { isRetryable, OnexError } from '../errors/onex-error.js';
 import type { ModelAction } from '../models/action.js';
+import {
+  EnumBranchCondition,
+  EnumExecutionMode,
+  EnumFailureStrategy,
+  EnumStepState,
+  EnumWorkflowState,
+} from '../models/enums.js';
 import { deepFreeze } from '../models/json.js';
-import { EnumExecutionMode, EnumFailureStrategy, EnumStepState, EnumWorkflowState } from '../models/enums.js';
 import type { ModelOrchestratorOutput, SkipReason } from '../models/orchestrator-output.js';
 import { toWire } from '../models/wire.js';
 import type { BatchItem, NodeContext } from '../nodes/context.js';
@@ -85,10 +91,16 @@ export class WorkflowRun {
   private readonly parked = new Map<string, number[]>();
   /** Action indices in the order they completed (the saga undoes them in reverse). */
   private readonly completionOrder: number[] = [];
+  /** Steps whose dependencies all ended, waiting to be considered (a stack: see `pump`). */
+  private readonly toConsider: number[] = [];
+  private pumping = false;
   private readonly batchQueue = new Map<string, number[]>();
   private batchFlushScheduled = false;
   private readonly record: RunRecordView;
   private stepsInFlight = 0;
+  /** Node calls in flight (a `processBatch` call is one): bounded by `maxParallelSteps`. */
+  private callsInFlight = 0;
+  /** Actions in flight (every action of a batch counts): `peakConcurrency` is its maximum. */
   private actionsInFlight = 0;
   private finishedSteps = 0;
   private stopReason: OnexError | null = null;
@@ -237,9 +249,10 @@ export class WorkflowRun {
     if (this.deps.signal?.aborted) onCancel();
     else this.deps.signal?.addEventListener('abort', onCancel, { once: true });
     this.guard(() => {
-      this.plan.order.forEach((s) => {
-        if (this.steps[s]!.remainingDeps === 0 && this.steps[s]!.state === S.PENDING) this.consider(s);
-      });
+      for (let i = this.plan.order.length - 1; i >= 0; i--) {
+        const s = this.plan.order[i]!;
+        if (this.steps[s]!.remainingDeps === 0 && this.steps[s]!.state === S.PENDING) this.toConsider.push(s);
+      }
       this.pump();
     });
     await this.done;
@@ -325,13 +338,22 @@ export class WorkflowRun {
 
   // ---- steps -------------------------------------------------------------------------------------------------
 
-  /** A step whose dependencies all ended: skip it, or queue it to start. */
+  /** A step whose dependencies all ended: skip it for an upstream failure, or queue it. */
   private consider(s: number): void {
+    const ps = this.plan.steps[s]!;
+    const satisfied = ps.deps.every((d) => this.satisfies(d));
+    if (!satisfied && !handlesFailure(ps.step)) return this.skip(s, 'upstream_failed');
+    this.readySteps.push(s);
+  }
+
+  /**
+   * A queued step's turn has come: skip it (disabled, skipOnFailure, false condition) or start it. Deciding now, not
+   * when it was queued, lets `skipOnFailure` and `conditionFunction` see every step that ended before it.
+   */
+  private decideAndStart(s: number): void {
     const ps = this.plan.steps[s]!;
     const step = ps.step;
     const depStates = ps.deps.map((d) => this.steps[d]!.state);
-    const satisfied = ps.deps.every((d) => this.satisfies(d));
-    if (!satisfied && !handlesFailure(step)) return this.skip(s, 'upstream_failed');
     if (!step.enabled) return this.skip(s, 'disabled');
     if (step.skipOnFailure && this.record.failed.length > 0) return this.skip(s, 'skip_on_failure');
     let holds: boolean;
@@ -341,7 +363,7 @@ export class WorkflowRun {
           .filter((d) => this.steps[d]!.state === S.COMPLETED)
           .map((d) => this.steps[d]!.output),
         dependencyStates: depStates,
-        previousResults: this.record.results,
+        previousResults: [...this.record.results],
         input: this.plan.input.inputData,
       });
     } catch (err) {
@@ -351,7 +373,7 @@ export class WorkflowRun {
       return this.endStep(s, S.FAILED, error);
     }
     if (!holds) return this.skip(s, 'condition_false');
-    this.readySteps.push(s);
+    this.startStep(s);
   }
 
   private satisfies(d: number): boolean {
@@ -366,10 +388,26 @@ export class WorkflowRun {
     this.endStep(s, S.SKIPPED, null);
   }
 
-  /** Start queued steps while the mode's bound allows. */
+  /**
+   * Consider the steps whose dependencies ended, start queued steps while the mode's bound allows, then queued
+   * actions. Re-entrant calls (a skip ending a step inside the loop) only queue work for the running loop, so long
+   * chains of skips never grow the stack.
+   */
   private pump(): void {
-    while (!this.stopReason && this.readySteps.size > 0 && this.stepsInFlight < this.stepLimit) {
-      this.startStep(this.readySteps.pop()!);
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      for (;;) {
+        const s = this.toConsider.pop();
+        if (s !== undefined) {
+          if (!this.stopReason) this.consider(s);
+          continue;
+        }
+        if (this.stopReason || this.readySteps.size === 0 || this.stepsInFlight >= this.stepLimit) break;
+        this.decideAndStart(this.readySteps.pop()!);
+      }
+    } finally {
+      this.pumping = false;
     }
     this.pumpActions();
     this.checkDone();
@@ -518,24 +556,35 @@ export class WorkflowRun {
       this.record.failed.push(stepId);
     }
     this.emit(s);
-    if ((state === S.FAILED || state === S.TIMEOUT) && !this.failureHandled(s)) {
+    if ((state === S.FAILED || state === S.TIMEOUT) && !this.failureHandled(s, state)) {
       this.stop(
         rt.error ??
           new OnexError(EnumCoreErrorCode.OPERATION_FAILED, `step '${this.plan.steps[s]!.step.stepName}' failed`),
       );
     }
-    // Wake dependents through a worklist (skips can cascade down long chains).
-    for (const t of this.plan.steps[s]!.dependents) {
+    // Wake dependents through the worklist (skips can cascade down long chains).
+    const dependents = this.plan.steps[s]!.dependents;
+    for (let i = dependents.length - 1; i >= 0; i--) {
+      const t = dependents[i]!;
       const trt = this.steps[t]!;
-      if (--trt.remainingDeps === 0 && trt.state === S.PENDING && !this.stopReason) this.consider(t);
+      if (--trt.remainingDeps === 0 && trt.state === S.PENDING) this.toConsider.push(t);
     }
     this.pump();
   }
 
-  /** A failure is handled when the strategy continues, or when an IF_ERROR / IF_TIMEOUT branch depends on the step. */
-  private failureHandled(s: number): boolean {
+  /**
+   * A failure is handled when the strategy continues, or when a branch that matches it depends on the step:
+   * IF_ERROR matches a failure or a timeout, IF_TIMEOUT a timeout only.
+   */
+  private failureHandled(s: number, state: EnumStepState): boolean {
     if (this.strategy === EnumFailureStrategy.CONTINUE_ON_ERROR) return true;
-    return this.plan.steps[s]!.dependents.some((t) => handlesFailure(this.plan.steps[t]!.step));
+    return this.plan.steps[s]!.dependents.some((t) => {
+      const condition = this.plan.steps[t]!.step.condition;
+      return (
+        condition === EnumBranchCondition.IF_ERROR ||
+        (condition === EnumBranchCondition.IF_TIMEOUT && state === S.TIMEOUT)
+      );
+    });
   }
 
   // ---- actions -----------------------------------------------------------------------------------------------
@@ -546,7 +595,7 @@ export class WorkflowRun {
   }
 
   private pumpActions(): void {
-    while (!this.stopReason && this.readyActions.size > 0 && this.actionsInFlight < this.actionLimit) {
+    while (!this.stopReason && this.readyActions.size > 0 && this.callsInFlight < this.actionLimit) {
       const a = this.readyActions.pop()!;
       const target = this.plan.actions[a]!.action.targetNodeType;
       if (!this.hasRoom(target)) {
@@ -591,6 +640,7 @@ export class WorkflowRun {
     const invoker = instances.length === 1 ? instances[0]! : this.balancer.acquire(instances);
     if (this.mode === EnumExecutionMode.BATCH) this.record.loadBalancedOperations++;
     this.beginAttempt(a);
+    this.callsInFlight++;
     this.acquireTarget(pa.action.targetNodeType);
     this.actions[a]!.ranOn = invoker;
     const ctx = this.context(a);
@@ -627,8 +677,10 @@ export class WorkflowRun {
     if (this.mode !== EnumExecutionMode.SEQUENTIAL) this.record.parallelExecutions++;
   }
 
-  private endAttempt(invoker: Invoker, instances: readonly Invoker[], target: string): void {
-    this.actionsInFlight--;
+  /** A node call ended: free its slot, its bulkhead place and its balancer load; `actions` were in it. */
+  private endAttempt(invoker: Invoker, instances: readonly Invoker[], target: string, actions = 1): void {
+    this.callsInFlight--;
+    this.actionsInFlight -= actions;
     this.releaseTarget(target);
     if (instances.length > 1) this.balancer.release(invoker);
   }
@@ -715,7 +767,8 @@ export class WorkflowRun {
     });
     this.actionEnded(a);
     // FAIL_FAST (and RETRY, COMPENSATE): the first action that fails for good stops the run, unless handled.
-    if (!this.stopReason && !this.failureHandled(pa.stepIndex) && !this.withinTolerance(pa.stepIndex)) this.stop(error);
+    if (!this.stopReason && !this.failureHandled(pa.stepIndex, state) && !this.withinTolerance(pa.stepIndex))
+      this.stop(error);
   }
 
   /** Abort an action that has not ended (step timeout, fail-fast, cancel, workflow timeout). */
@@ -773,7 +826,7 @@ export class WorkflowRun {
   private readonly batchUnits: number[][] = [];
 
   private pumpBatches(): void {
-    while (!this.stopReason && this.batchUnits.length > 0 && this.actionsInFlight < this.actionLimit) {
+    while (!this.stopReason && this.batchUnits.length > 0 && this.callsInFlight < this.actionLimit) {
       const next = this.batchUnits.findIndex((unit) =>
         this.hasRoom(this.plan.actions[unit[0]!]!.action.targetNodeType),
       );
@@ -798,8 +851,7 @@ export class WorkflowRun {
       this.beginAttempt(a);
       items.push({ operationData: this.plan.actions[a]!.action.operationData, ctx: this.context(a) });
     }
-    // One call fills one slot; the others were counted by beginAttempt for peakConcurrency, give them back.
-    this.actionsInFlight -= live.length - 1;
+    this.callsInFlight++;
     const timeoutMs = Math.min(...live.map((a) => this.plan.actions[a]!.action.timeoutMs));
     let attempt: Attempt | null = null;
     const start = () => {
@@ -819,7 +871,7 @@ export class WorkflowRun {
     this.throughBreaker(target, start).then(
       (values) =>
         this.guard(() => {
-          this.endAttempt(invoker, instances, target);
+          this.endAttempt(invoker, instances, target, live.length);
           if (!Array.isArray(values) || values.length !== live.length) {
             const error = new OnexError(
               EnumCoreErrorCode.OPERATION_FAILED,
@@ -835,7 +887,7 @@ export class WorkflowRun {
         }),
       (err: unknown) =>
         this.guard(() => {
-          this.endAttempt(invoker, instances, target);
+          this.endAttempt(invoker, instances, target, live.length);
           for (const a of live) this.fail(a, attempt, err);
           this.pumpBatches();
           this.pump();
