@@ -67,6 +67,15 @@ export {
 } from './nodes/node-orchestrator.js';
 export { NodeReducer } from './nodes/node-reducer.js';
 export type { AggregateSpec, Aggregation, ReductionOp } from './nodes/reductions.js';
+// Recovery of failed runs: retry with backoff, skip the failed step, roll back (spec §5).
+export {
+  NodeResilientOrchestrator,
+  type NodeResilientOrchestratorOptions,
+  processWithRecovery,
+  type RecoveryEvent,
+  type RecoveryOptions,
+  type RecoveryStrategy,
+} from './resilience/recovery.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory/memory-store.js';
 // Stores.
 export type { ActionTransition, RunStart, RunTransition, Store, StoredAction, StoredRun } from './store/store.js';

@@ -146,6 +146,8 @@ export class WorkflowRun {
         ranOn: null,
       };
     });
+    // Actions completed before a resume are undone by the saga too (their exact order is not recorded: planned order).
+    for (const a of plan.actionOrder) if (this.actions[a]!.state === S.COMPLETED) this.completionOrder.push(a);
     this.steps = plan.steps.map((ps) => {
       const order = localOrder(ps, plan.actions);
       const localRemaining = new Map<number, number>();
@@ -207,8 +209,10 @@ export class WorkflowRun {
 
   /** Resolve every node the plan needs; throws before anything runs when one is missing. */
   resolveNodes(): void {
-    for (const pa of this.plan.actions) {
-      const target = pa.action.targetNodeType;
+    const targets = this.plan.actions.map((pa) => pa.action.targetNodeType);
+    // Compensation nodes too: a typo there must not surface only after effects ran.
+    for (const ps of this.plan.steps) if (ps.step.compensation) targets.push(ps.step.compensation.targetNodeType);
+    for (const target of targets) {
       if (!this.invokers.has(target)) this.invokers.set(target, resolveInvokers(this.deps.container, target));
     }
   }
@@ -296,7 +300,8 @@ export class WorkflowRun {
         result: this.actions[a]!.result,
         retryCount: pa.action.retryCount,
         timeoutMs: pa.action.timeoutMs,
-        invoker: this.actions[a]!.ranOn!,
+        // Completed before a resume: no instance ran it in this process; use the first registered one.
+        invoker: this.actions[a]!.ranOn ?? this.invokers.get(pa.action.targetNodeType)![0]!,
         ctx: this.context(a),
       };
     });
@@ -516,8 +521,9 @@ export class WorkflowRun {
       const st = this.actions[a]!.state;
       return st === S.FAILED || st === S.TIMEOUT || st === S.SKIPPED;
     }).length;
-    if (toleratedFailureCount !== undefined && failed <= toleratedFailureCount) return true;
-    return toleratedFailurePercentage !== undefined && (failed / ps.actions.length) * 100 <= toleratedFailurePercentage;
+    // As Step Functions' Map: exceeding either threshold fails the step.
+    if (toleratedFailureCount !== undefined && failed > toleratedFailureCount) return false;
+    return toleratedFailurePercentage === undefined || (failed / ps.actions.length) * 100 <= toleratedFailurePercentage;
   }
 
   private timeoutStep(s: number): void {
@@ -597,6 +603,8 @@ export class WorkflowRun {
   private pumpActions(): void {
     while (!this.stopReason && this.readyActions.size > 0 && this.callsInFlight < this.actionLimit) {
       const a = this.readyActions.pop()!;
+      // Aborted while it waited (its step timed out): it must never start.
+      if (this.actions[a]!.state !== S.PENDING) continue;
       const target = this.plan.actions[a]!.action.targetNodeType;
       if (!this.hasRoom(target)) {
         // Bulkhead full: park it; a slot of the same node type freeing up brings it back.
@@ -901,9 +909,21 @@ export class WorkflowRun {
   private stop(reason: OnexError, inFlightState: EnumStepState = S.CANCELLED): void {
     if (this.stopReason) return;
     this.stopReason = reason;
+    // Siblings aborted because the run stops were cancelled, not failed: they must not count against their node
+    // (breakers) nor be reported as failing with another action's error. A timeout stays a timeout.
+    const abortReason =
+      inFlightState === S.CANCELLED && reason.code !== EnumCoreErrorCode.ORCHESTRATOR_EXEC_CANCELLED
+        ? new OnexError(
+            EnumCoreErrorCode.ORCHESTRATOR_EXEC_CANCELLED,
+            `cancelled: the run stopped (${reason.message})`,
+            {
+              cause: reason,
+            },
+          )
+        : reason;
     for (let a = 0; a < this.actions.length; a++) {
       const ar = this.actions[a]!;
-      if (ar.state === S.RUNNING || ar.sleep) this.abortAction(a, reason, inFlightState);
+      if (ar.state === S.RUNNING || ar.sleep) this.abortAction(a, abortReason, inFlightState);
     }
     this.steps.forEach((rt, s) => {
       if (rt.state === S.RUNNING) {

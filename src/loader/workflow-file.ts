@@ -350,6 +350,14 @@ class SourceFile {
   checkTargets(input: ModelOrchestratorInput, container: ModelONEXContainer): void {
     const known = container.nodeTypes();
     input.steps.forEach((step, i) => {
+      const compensation = step.compensation?.targetNodeType;
+      if (compensation && container.getNodes(compensation).length === 0) {
+        throw new OnexError(
+          EnumCoreErrorCode.ORCHESTRATOR_SEMANTIC_UNKNOWN_NODE_TYPE,
+          `${this.where(['steps', i, 'compensation', 'target_node_type'])}step '${step.stepName}': unknown compensation target_node_type '${compensation}'`,
+          { context: { stepName: step.stepName, targetNodeType: compensation, known } },
+        );
+      }
       step.actions.forEach((action, j) => {
         if (container.getNodes(action.targetNodeType).length > 0) return;
         const rawStep = (this.data as WorkflowFile).steps[i]!;
