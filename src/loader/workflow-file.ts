@@ -18,6 +18,7 @@ import { createOrchestratorInput, type ModelOrchestratorInput } from '../models/
 import { zJsonObject } from '../models/schemas.js';
 import { formatPath } from '../models/validation.js';
 import { fromWire } from '../models/wire.js';
+import type { CircuitBreakerOptions } from '../resilience/circuit-breakers.js';
 
 const ACTION_FIELDS = [
   'action_type',
@@ -40,6 +41,27 @@ const fileSchema = z.strictObject({
   global_timeout_ms: z.number().int().optional(),
   batch_size: z.number().int().min(1).optional(),
   node_concurrency: z.record(z.string(), z.number().int().min(1)).optional(),
+  circuit_breakers: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        failure_threshold: z.number().int().min(1).optional(),
+        cooldown_ms: z.number().int().min(0).optional(),
+        per_node_type: z
+          .record(
+            z.string(),
+            z.union([
+              z.literal(false),
+              z.strictObject({
+                failure_threshold: z.number().int().min(1).optional(),
+                cooldown_ms: z.number().int().min(0).optional(),
+              }),
+            ]),
+          )
+          .optional(),
+      }),
+    ])
+    .optional(),
   dependency_resolution_enabled: z.boolean().optional(),
   input_data: zJsonObject.optional(),
   metadata: zJsonObject.optional(),
@@ -70,6 +92,8 @@ export interface LoadedWorkflow {
   readonly container: ModelONEXContainer;
   /** Absolute path of the nodes module, when the file names one. */
   readonly nodesPath: string | undefined;
+  /** The file's `circuit_breakers` settings, for the orchestrator that runs it (undefined: the defaults). */
+  readonly circuitBreakers: CircuitBreakerOptions | false | undefined;
 }
 
 /** Load, validate and resolve a workflow file. Every problem is an `OnexError` naming the file and, where known, the line. */
@@ -111,7 +135,7 @@ export async function loadWorkflowFile(path: string, options: LoadWorkflowOption
     nodesPath = file.nodes ? await source.importNodes(file.nodes, container) : undefined;
     source.checkTargets(input, container);
   }
-  return { path: source.path, displayPath: path, input, container, nodesPath };
+  return { path: source.path, displayPath: path, input, container, nodesPath, circuitBreakers: breakerOptions(file) };
 }
 
 /** Read a JSON or YAML data file (for `--input-file`): must hold an object. */
@@ -418,4 +442,18 @@ function pick(obj: Record<string, unknown>, keys: readonly string[]): Record<str
 
 function omit(obj: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(Object.entries(obj).filter(([k]) => !keys.includes(k)));
+}
+
+/** `circuit_breakers:` (snake_case, in the file) → the orchestrator's `circuitBreakers` option. */
+function breakerOptions(file: WorkflowFile): CircuitBreakerOptions | false | undefined {
+  const given = file.circuit_breakers;
+  if (given === undefined || given === false) return given;
+  const settings = (s: { failure_threshold?: number; cooldown_ms?: number }) => ({
+    ...(s.failure_threshold !== undefined ? { failureThreshold: s.failure_threshold } : {}),
+    ...(s.cooldown_ms !== undefined ? { cooldownMs: s.cooldown_ms } : {}),
+  });
+  const perNodeType = given.per_node_type
+    ? Object.fromEntries(Object.entries(given.per_node_type).map(([k, v]) => [k, v === false ? false : settings(v)]))
+    : undefined;
+  return { ...settings(given), ...(perNodeType ? { perNodeType } : {}) };
 }
