@@ -6,16 +6,20 @@
 import { EnumCoreErrorCode } from '../errors/error-codes.js';
 import { OnexError } from '../errors/onex-error.js';
 
-/** A running call with its own AbortController and deadline. */
+/**
+ * A running call with its own deadline and abort signal. The `AbortController` is made only if the node reads
+ * `signal` (most no-op or CPU-bound nodes never do): a controller per call is a measurable share of a short step.
+ */
 export class Attempt<T = unknown> {
-  readonly controller = new AbortController();
   readonly promise: Promise<T>;
+  private controller: AbortController | undefined;
+  private abortReason: OnexError | undefined;
   private settled = false;
   private timer: NodeJS.Timeout | undefined;
   private rejectFn!: (reason: unknown) => void;
 
   /** Start `call` now; reject with TIMEOUT after `timeoutMs`. `what` names the call in the timeout message. */
-  constructor(call: (signal: AbortSignal) => T | PromiseLike<T>, timeoutMs: number, what: string) {
+  constructor(call: (attempt: Attempt<T>) => T | PromiseLike<T>, timeoutMs: number, what: string) {
     this.promise = new Promise<T>((resolve, reject) => {
       this.rejectFn = reject;
       this.timer = setTimeout(() => {
@@ -27,7 +31,7 @@ export class Attempt<T = unknown> {
       }, timeoutMs);
       let value: T | PromiseLike<T>;
       try {
-        value = call(this.controller.signal);
+        value = call(this);
       } catch (err) {
         this.finish();
         reject(err);
@@ -48,6 +52,15 @@ export class Attempt<T = unknown> {
     });
   }
 
+  /** The node's abort signal: aborted (with the reason) on timeout or cancel. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortReason) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
   /** Whether the attempt has settled (resolved, rejected, timed out or cancelled). */
   get done(): boolean {
     return this.settled;
@@ -56,7 +69,8 @@ export class Attempt<T = unknown> {
   /** Settle now with `reason` and abort the node's signal. No effect once settled. */
   cancel(reason: OnexError): void {
     if (!this.finish()) return;
-    this.controller.abort(reason);
+    this.abortReason = reason;
+    this.controller?.abort(reason);
     this.rejectFn(reason);
   }
 

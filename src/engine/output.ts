@@ -11,6 +11,7 @@ import type {
   SkipReason,
   StepReport,
 } from '../models/orchestrator-output.js';
+import { nowIso } from './clock.js';
 import type { ExecutionPlan } from './plan-types.js';
 
 /** Counters and lists a run fills as it goes. */
@@ -50,6 +51,8 @@ export function buildOutput(
   leaseId: string,
   record: RunRecordView,
   final: {
+    /** This execution's id (the input's operationId, or a fresh one when the same plan runs again). */
+    operationId: string;
     state: EnumWorkflowState;
     processingTimeMs: number;
     steps: readonly StepView[];
@@ -91,7 +94,7 @@ export function buildOutput(
   );
   return {
     workflowId: input.workflowId,
-    operationId: input.operationId,
+    operationId: final.operationId,
     workflowState: final.state,
     stepsCompleted: record.completed.length,
     stepsFailed: record.failed.length,
@@ -111,7 +114,7 @@ export function buildOutput(
     stepReports,
     leaseId,
     startedAt: record.startedAt,
-    completedAt: new Date().toISOString(),
+    completedAt: nowIso(),
     metadata: {
       ...input.metadata,
       execution_mode: input.executionMode,

@@ -27,9 +27,24 @@ function envInt(name: string, fallback: number): number {
   return Number.isInteger(value) && value > 0 ? value : fallback;
 }
 
-/** Validate `input` and compute its plan. Throws `OnexError` naming the offending step or action. */
+/** Plans of built (deep-frozen, so unchangeable) inputs: a workflow prepared once is planned once. */
+const plans = new WeakMap<ModelOrchestratorInput, ExecutionPlan>();
+
+/**
+ * Validate `input` and compute its plan. Throws `OnexError` naming the offending step or action. An input built
+ * with `createOrchestratorInput` is frozen, so its plan is computed once and reused.
+ */
 export function planWorkflow(raw: ModelOrchestratorInputInput | ModelOrchestratorInput): ExecutionPlan {
   const input = createOrchestratorInput(raw);
+  let plan = plans.get(input);
+  if (!plan) {
+    plan = computePlan(input);
+    plans.set(input, plan);
+  }
+  return plan;
+}
+
+function computePlan(input: ModelOrchestratorInput): ExecutionPlan {
   // A `when` that does not parse is a bad workflow: reject it before anything runs.
   for (const step of input.steps) if (step.when) compileWhen(step.when, step.stepName);
   const stepIndexById = indexSteps(input);

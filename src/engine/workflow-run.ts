@@ -19,11 +19,13 @@ import {
 import { deepFreeze } from '../models/json.js';
 import type { ModelOrchestratorOutput, SkipReason } from '../models/orchestrator-output.js';
 import { toWire } from '../models/wire.js';
-import type { BatchItem, NodeContext } from '../nodes/context.js';
+import type { BatchItem } from '../nodes/context.js';
 import { type Invoker, resolveInvokers } from '../nodes/node-adapter.js';
 import { type CompensationCandidate, type CompensationRecord, compensate } from '../resilience/saga.js';
+import { ActionContext, type SignalSource } from './action-context.js';
 import { Attempt, Sleep } from './attempt.js';
 import { LoadBalancer } from './balancer.js';
+import { nowIso } from './clock.js';
 import { conditionHolds, handlesFailure } from './conditions.js';
 import { Heap } from './heap.js';
 import { buildOutput, type RunRecordView } from './output.js';
@@ -118,7 +120,9 @@ export class WorkflowRun {
     private readonly deps: RunDeps,
   ) {
     const input = plan.input;
-    this.runId = input.operationId;
+    // A plan run before (the same built input processed again) gets a fresh operation id: one id per execution.
+    this.runId = !deps.resume && usedPlans.has(plan) ? crypto.randomUUID() : input.operationId;
+    usedPlans.add(plan);
     this.mode = input.dependencyResolutionEnabled ? input.executionMode : EnumExecutionMode.SEQUENTIAL;
     this.strategy = input.failureStrategy;
     this.stepLimit =
@@ -203,7 +207,7 @@ export class WorkflowRun {
       peakConcurrency: 0,
       loadBalancedOperations: 0,
       batches: 0,
-      startedAt: new Date().toISOString(),
+      startedAt: nowIso(),
     };
   }
 
@@ -264,6 +268,7 @@ export class WorkflowRun {
     this.deps.signal?.removeEventListener('abort', onCancel);
     const compensations = this.shouldCompensate() ? await this.compensate() : [];
     const output = buildOutput(this.plan, this.deps.leaseId, this.record, {
+      operationId: this.runId,
       state: this.finalState(),
       processingTimeMs: Math.max(performance.now() - this.startedMs, Number.EPSILON),
       steps: this.steps,
@@ -302,7 +307,7 @@ export class WorkflowRun {
         timeoutMs: pa.action.timeoutMs,
         // Completed before a resume: no instance ran it in this process; use the first registered one.
         invoker: this.actions[a]!.ranOn ?? this.invokers.get(pa.action.targetNodeType)![0]!,
-        ctx: this.context(a),
+        ctx: this.context(a, NO_SIGNAL).toJSON(),
       };
     });
     const indexById = new Map(this.completionOrder.map((a) => [this.plan.actions[a]!.action.actionId, a]));
@@ -422,7 +427,7 @@ export class WorkflowRun {
     const ps = this.plan.steps[s]!;
     const rt = this.steps[s]!;
     rt.state = S.RUNNING;
-    rt.startedAt = new Date().toISOString();
+    rt.startedAt = nowIso();
     rt.startedMs = performance.now();
     this.stepsInFlight++;
     this.emit(s);
@@ -651,11 +656,10 @@ export class WorkflowRun {
     this.callsInFlight++;
     this.acquireTarget(pa.action.targetNodeType);
     this.actions[a]!.ranOn = invoker;
-    const ctx = this.context(a);
     let attempt: Attempt | null = null;
     const start = () => {
       attempt = new Attempt(
-        (signal) => invoker.run(pa.action.operationData, withSignal(ctx, signal)),
+        (att) => invoker.run(pa.action.operationData, this.context(a, att)),
         pa.action.timeoutMs,
         `action ${pa.action.actionId} of step '${this.plan.input.steps[pa.stepIndex]!.stepName}'`,
       );
@@ -854,21 +858,19 @@ export class WorkflowRun {
     this.record.loadBalancedOperations += live.length;
     this.acquireTarget(target);
     for (const a of live) this.actions[a]!.ranOn = invoker;
-    const items: BatchItem[] = [];
-    for (const a of live) {
-      this.beginAttempt(a);
-      items.push({ operationData: this.plan.actions[a]!.action.operationData, ctx: this.context(a) });
-    }
+    for (const a of live) this.beginAttempt(a);
     this.callsInFlight++;
     const timeoutMs = Math.min(...live.map((a) => this.plan.actions[a]!.action.timeoutMs));
     let attempt: Attempt | null = null;
     const start = () => {
       const started = new Attempt(
-        (signal) =>
-          invoker.runBatch!(
-            items.map((item) => ({ ...item, ctx: withSignal(item.ctx, signal) })),
-            withSignal(items[0]!.ctx, signal),
-          ),
+        (att) => {
+          const items: BatchItem[] = live.map((a) => ({
+            operationData: this.plan.actions[a]!.action.operationData,
+            ctx: this.context(a, att),
+          }));
+          return invoker.runBatch!(items, items[0]!.ctx);
+        },
         timeoutMs,
         `batch of ${live.length} '${target}' actions`,
       );
@@ -962,7 +964,7 @@ export class WorkflowRun {
       expectedEpoch: ar.epoch,
       state,
       attempt: ar.attempts,
-      at: new Date().toISOString(),
+      at: nowIso(),
       result,
       error: error ? { code: error.code, message: error.message } : error,
     });
@@ -980,7 +982,7 @@ export class WorkflowRun {
     });
   }
 
-  private context(a: number): NodeContext {
+  private context(a: number, source: SignalSource): ActionContext {
     const pa = this.plan.actions[a]!;
     const ps = this.plan.steps[pa.stepIndex]!;
     const inputs: unknown[] = [];
@@ -998,21 +1000,19 @@ export class WorkflowRun {
       }
     }
     const { input } = this.plan;
-    return {
+    return new ActionContext(
       inputs,
       inputsById,
-      signal: NEVER_ABORTED,
-      attempt: this.actions[a]!.attempts,
-      idempotencyKey: pa.action.actionId,
-      logger: this.deps.container.logger,
-      container: this.deps.container,
-      workflowInput: input.inputData,
-      action: pa.action,
-      operationData: pa.action.operationData,
-      stepName: ps.step.stepName,
-      workflowId: input.workflowId,
-      operationId: input.operationId,
-    };
+      this.actions[a]!.attempts,
+      pa.action,
+      ps.step.stepName,
+      input.inputData,
+      input.workflowId,
+      this.runId,
+      this.deps.container,
+      this.deps.container.logger,
+      source,
+    );
   }
 
   private emit(s: number): void {
@@ -1050,8 +1050,8 @@ export class WorkflowRun {
   }
 }
 
-const NEVER_ABORTED = new AbortController().signal;
+/** For contexts built outside an attempt (the saga's copy): a signal that never aborts. */
+const NO_SIGNAL: SignalSource = { signal: new AbortController().signal };
 
-function withSignal(ctx: NodeContext, signal: AbortSignal): NodeContext {
-  return { ...ctx, signal };
-}
+/** Plans already executed (by any run): see the run id above. */
+const usedPlans = new WeakSet<ExecutionPlan>();

@@ -104,7 +104,7 @@ async function runWithRetries(
     attempts++;
     try {
       const attempt = new Attempt(
-        (signal) => call({ ...c.ctx, signal, attempt: attempts }),
+        (att) => call({ ...c.ctx, signal: att.signal, attempt: attempts }),
         timeoutMs,
         `compensation of action ${c.actionId}`,
       );

@@ -1,0 +1,70 @@
+/**
+ * The store as one run sees it: `beginRun` also records the lease length, the owning process and where the run came
+ * from (the scheduler does not know about those), and starts the lease keeper once the run exists; claims (RUNNING)
+ * are refused while the lease is not surely held. Every other call goes straight to the real store.
+ * @module
+ */
+import type { OnexError } from '../errors/onex-error.js';
+import { EnumStepState } from '../models/enums.js';
+import type { RunOwner, RunSource, RunStart, RunTransition, Store } from '../store/store.js';
+
+/** What the orchestrator adds to `beginRun`. */
+export interface RunExtras {
+  readonly leaseMs: number;
+  readonly owner: RunOwner;
+  readonly source: RunSource | null;
+  /** Called once the run is recorded, with the `performance.now()` at which it was sent (start renewing its lease). */
+  readonly onBegun: (sentAt: number) => void;
+  /** Told of each run transition the scheduler attempts (its final output, even when the store refuses it). */
+  readonly onRunTransition?: (t: RunTransition) => void;
+  /** Checked before each claim (RUNNING): an error refuses the claim, so the node is not called. */
+  readonly claimGuard?: () => OnexError | null;
+  /**
+   * Checked before every other write: once the lease is known lost, nothing more is written, so the run stays as
+   * its last confirmed owner left it — resumable — instead of being recorded CANCELLED by an owner that stopped.
+   */
+  readonly writeGuard?: () => OnexError | null;
+}
+
+/** Wrap `store` for one run. */
+export function leasedStore(store: Store, extras: RunExtras): Store {
+  return {
+    kind: store.kind,
+    async beginRun(run: RunStart) {
+      const sentAt = performance.now();
+      await store.beginRun({ ...run, leaseMs: extras.leaseMs, owner: extras.owner, source: extras.source });
+      extras.onBegun(sentAt);
+    },
+    transitionAction: (t) => {
+      // A claim precedes the node call: refusing it synchronously is what keeps a fenced-off owner from running
+      // the node. The scheduler makes its claims where it catches synchronous errors.
+      if (t.state === EnumStepState.RUNNING) {
+        const refused = extras.claimGuard?.();
+        if (refused) throw refused;
+        return store.transitionAction(t);
+      }
+      // Any other refusal becomes a rejected promise: the scheduler also writes from its cancel path, where a
+      // synchronous throw would escape as an uncaught exception.
+      try {
+        const refused = extras.writeGuard?.();
+        if (refused) throw refused;
+        return store.transitionAction(t);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+    transitionRun: (t) => {
+      extras.onRunTransition?.(t);
+      const refused = extras.writeGuard?.();
+      if (refused) return Promise.reject(refused);
+      return store.transitionRun(t);
+    },
+    renewLease: (r) => store.renewLease(r),
+    takeOver: (t) => store.takeOver(t),
+    requestCancel: (id) => store.requestCancel(id),
+    getRun: (id) => store.getRun(id),
+    listRuns: (limit) => store.listRuns(limit),
+    // The run never closes the orchestrator's store.
+    close: async () => {},
+  };
+}
