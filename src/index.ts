@@ -17,7 +17,10 @@
 
 // Container and nodes.
 export { type ContainerOptions, ModelONEXContainer, type ServiceFactory } from './container/container.js';
-export type { RetryBackoff, RunEvent } from './engine/run-options.js';
+// Durable runs: stores, leases, resume and cancel.
+export type { CancelOutcome } from './engine/cancel-run.js';
+export type { LeaseWait } from './engine/resume.js';
+export type { ResumeState, RetryBackoff, RunEvent } from './engine/run-options.js';
 export { EnumCoreErrorCode } from './errors/error-codes.js';
 export { isRetryable, OnexError, type OnexErrorOptions } from './errors/onex-error.js';
 // Workflow files.
@@ -59,6 +62,7 @@ export type { BatchItem, NodeContext } from './nodes/context.js';
 export { NodeCompute, type NodeComputeOptions } from './nodes/node-compute.js';
 export { NodeCoreBase, type NodeMetrics, type NodePerformanceMetrics } from './nodes/node-core-base.js';
 export { NodeEffect } from './nodes/node-effect.js';
+export type { CancelOptions, ResumeOptions } from './nodes/node-orchestrator.js';
 export {
   NodeOrchestrator,
   type NodeOrchestratorOptions,
@@ -77,5 +81,19 @@ export {
   type RecoveryStrategy,
 } from './resilience/recovery.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory/memory-store.js';
+export { DEFAULT_SQLITE_PATH, openStore, parseStoreSpec, type StoreSpec } from './store/open-store.js';
+export { PostgresStore, type PostgresStoreOptions } from './store/postgres/postgres-store.js';
+export { SqliteStore, type SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 // Stores.
 export type { ActionTransition, RunStart, RunTransition, Store, StoredAction, StoredRun } from './store/store.js';
+export {
+  DEFAULT_LEASE_MS,
+  DEFAULT_LEASE_RENEW_MS,
+  type LeaseRenewal,
+  type LeaseStatus,
+  type RunOwner,
+  type RunSource,
+  type RunSummary,
+  type StoredError,
+  type TakeOver,
+} from './store/store.js';

@@ -1,5 +1,6 @@
 /**
- * The CLI commands `run`, `plan` and `validate` (spec §8). Each returns its exit code.
+ * The CLI commands `run`, `plan` and `validate` (spec §8). Each returns its exit code. The history commands
+ * (`runs`, `show`) are in `history.ts`, `resume` and `cancel` in `control.ts`.
  * @module
  */
 
@@ -8,13 +9,15 @@ import type { ExecutionPlan } from '../engine/plan-types.js';
 import { planWorkflow } from '../engine/planner.js';
 import { OnexError } from '../errors/onex-error.js';
 import { type LoadedWorkflow, loadDataFile, loadWorkflowFile } from '../loader/workflow-file.js';
-import type { ModelOrchestratorOutput } from '../models/orchestrator-output.js';
 import { toWire } from '../models/wire.js';
 import { NodeOrchestrator } from '../nodes/node-orchestrator.js';
 import { createLogger } from '../observability/logger.js';
-import { EXIT, exitCodeFor, printError } from './exit.js';
-import { Progress, renderSummary } from './render.js';
-import { openStore } from './store-option.js';
+import type { Store } from '../store/store.js';
+import { EXIT, printError } from './exit.js';
+import { leaseOptionsFromEnv } from './lease-env.js';
+import { Progress } from './render.js';
+import { reportRun } from './report-run.js';
+import { describeStore, openStore } from './store-option.js';
 
 /** Options shared by every command. */
 export interface GlobalOptions {
@@ -37,46 +40,58 @@ function planOf(loaded: LoadedWorkflow): ExecutionPlan {
     return planWorkflow(loaded.input);
   } catch (err) {
     const error = OnexError.from(err);
-    throw new OnexError(error.code, `${loaded.displayPath}: ${error.message}`, { context: error.context, cause: error });
+    throw new OnexError(error.code, `${loaded.displayPath}: ${error.message}`, {
+      context: error.context,
+      cause: error,
+    });
   }
 }
 
-/** `onex run <file>`: run it; progress on a TTY, then the summary (or `--json`: the output alone on stdout). */
+/** `onex run <file>`: run it, recorded in the store; progress on a TTY, then the summary (or `--json`: the output alone). */
 export async function runCommand(
   file: string,
   options: GlobalOptions & { mode?: string; inputFile?: string; store?: string; json?: boolean },
 ): Promise<number> {
   let loaded: LoadedWorkflow;
+  let store: Store;
+  let orchestrator: NodeOrchestrator;
   try {
     loaded = await load(file, options);
     planOf(loaded);
+    store = await openStore(options.store);
   } catch (err) {
     printError(err, !!options.verbose);
     return EXIT.invalid;
   }
-  const store = await openStore(options.store);
-  const orchestrator = new NodeOrchestrator(loaded.container, { store });
+  try {
+    orchestrator = new NodeOrchestrator(loaded.container, {
+      store,
+      circuitBreakers: loaded.circuitBreakers,
+      ...leaseOptionsFromEnv(),
+    });
+  } catch (err) {
+    await store.close();
+    printError(err, !!options.verbose);
+    return EXIT.invalid;
+  }
   const tty = !options.json && process.stderr.isTTY === true;
   const progress = tty ? new Progress(loaded.input.steps.map((s) => s.stepName)) : undefined;
-  let output: ModelOrchestratorOutput;
   try {
-    output = await orchestrator.process(loaded.input, { onEvent: progress?.onEvent });
-  } catch (err) {
-    progress?.done();
-    const partial = (err as OnexError)?.context?.output as ModelOrchestratorOutput | undefined;
-    if (!partial) {
-      printError(err, !!options.verbose);
-      return EXIT.invalid;
-    }
-    output = partial;
-    if (!options.json) printError(err, !!options.verbose);
+    return await reportRun(
+      orchestrator.process(loaded.input, {
+        onEvent: progress?.onEvent,
+        source: { workflowPath: loaded.path, nodesPath: loaded.nodesPath ?? null },
+      }),
+      {
+        json: options.json,
+        verbose: options.verbose,
+        progress,
+        footer: (output) => `run ${output.operationId} recorded in ${describeStore(options.store)}\n`,
+      },
+    );
   } finally {
     await store.close();
   }
-  progress?.done();
-  if (options.json) process.stdout.write(`${JSON.stringify(toWire(output), null, 2)}\n`);
-  else process.stdout.write(renderSummary(output, process.stdout.isTTY === true));
-  return exitCodeFor(output.workflowState);
 }
 
 /** `onex plan <file>`: waves, critical path and actions; runs nothing. */

@@ -6,9 +6,13 @@ import { Command, CommanderError, Option } from 'commander';
 import { EnumCoreErrorCode } from '../errors/error-codes.js';
 import { OnexError } from '../errors/onex-error.js';
 import { planCommand, runCommand, validateCommand } from './commands.js';
+import { cancelCommand, resumeCommand } from './control.js';
 import { EXIT, exitNow, printError } from './exit.js';
+import { runsCommand, showCommand } from './history.js';
 
 const MODES = ['sequential', 'parallel', 'batch'];
+const STORE_HELP =
+  'where runs are recorded: sqlite:<path> (default sqlite:.onex/onex.db), postgres://host:port/db[?schema=name] or memory (env ONEX_STORE)';
 
 /** Build the commander program; each action resolves with its exit code through `done`. */
 export function buildProgram(done: (code: number) => void): Command {
@@ -26,7 +30,7 @@ export function buildProgram(done: (code: number) => void): Command {
     .argument('<file>', 'workflow file (YAML or JSON)')
     .addOption(new Option('--mode <mode>', 'override execution_mode').choices(MODES))
     .option('--input-file <file>', 'JSON or YAML file replacing input_data')
-    .option('--store <store>', 'where runs are recorded: memory (env ONEX_STORE)')
+    .option('--store <store>', STORE_HELP)
     .option('--json', 'print the output (snake_case JSON) alone on stdout')
     .action(async (file: string, opts) => done(await runCommand(file, { ...opts, verbose: verbose() })));
   program
@@ -42,6 +46,38 @@ export function buildProgram(done: (code: number) => void): Command {
     .argument('<file>', 'workflow file (YAML or JSON)')
     .option('--json', 'print the verdict as JSON')
     .action(async (file: string, opts) => done(await validateCommand(file, { ...opts, verbose: verbose() })));
+  program
+    .command('runs')
+    .description('list the recorded runs, most recent first')
+    .option('--store <store>', STORE_HELP)
+    .option('--limit <n>', 'most runs listed (default 20)')
+    .option('--json', 'print a JSON array of {run_id, workflow_name, state, …}')
+    .action(async (opts) => done(await runsCommand({ ...opts, verbose: verbose() })));
+  program
+    .command('show')
+    .description('show one recorded run step by step')
+    .argument('<id>', 'run id (or a unique prefix of at least 4 characters)')
+    .option('--store <store>', STORE_HELP)
+    .option('--json', 'print the run as JSON')
+    .action(async (id: string, opts) => done(await showCommand(id, { ...opts, verbose: verbose() })));
+  program
+    .command('resume')
+    .description('finish a run whose process died (or stopped renewing its lease)')
+    .argument('<id>', 'run id (or a unique prefix of at least 4 characters)')
+    .option('--store <store>', STORE_HELP)
+    .option('--nodes <module>', 'nodes module to use instead of the one recorded with the run')
+    .option('--no-wait', "fail instead of waiting for a live owner's lease to expire")
+    .option('--json', 'print the output (snake_case JSON) alone on stdout')
+    .action(async (id: string, opts) => done(await resumeCommand(id, { ...opts, verbose: verbose() })));
+  program
+    .command('cancel')
+    .description('cancel a run: its owner aborts in-flight actions; state cancelled')
+    .argument('<id>', 'run id (or a unique prefix of at least 4 characters)')
+    .option('--store <store>', STORE_HELP)
+    .option('--no-wait', 'only request the cancellation; do not wait for the owner to stop')
+    .option('--timeout <ms>', 'how long to wait for the owner to stop (default 30000)')
+    .option('--json', 'print {run_id, state, how} as JSON')
+    .action(async (id: string, opts) => done(await cancelCommand(id, { ...opts, verbose: verbose() })));
   return program;
 }
 

@@ -1,17 +1,29 @@
 /**
- * `--store` / `ONEX_STORE`: which store the CLI records runs in.
+ * `--store` / `ONEX_STORE`: which store the CLI records runs in. With neither, the SQLite file `./.onex/onex.db`
+ * relative to the working directory: every run is recorded with no set-up.
  * @module
  */
-import { EnumCoreErrorCode } from '../errors/error-codes.js';
-import { OnexError } from '../errors/onex-error.js';
-import { MemoryStore } from '../store/memory/memory-store.js';
+import { isAbsolute, relative } from 'node:path';
+import { DEFAULT_SQLITE_PATH, openStore as openNamedStore } from '../store/open-store.js';
+import { redact } from '../store/postgres/config.js';
 import type { Store } from '../store/store.js';
 
-/** Open the store named by `spec` (`memory`; durable stores plug in here). */
+/** The store spec the CLI uses: `--store`, else `ONEX_STORE`, else `sqlite:.onex/onex.db`. */
+export function storeSpec(spec: string | undefined): string {
+  return spec ?? process.env.ONEX_STORE ?? `sqlite:${DEFAULT_SQLITE_PATH}`;
+}
+
+/** Open the store named by `spec` (or the default). Throws a typed `OnexError` when it cannot be used. */
 export async function openStore(spec: string | undefined): Promise<Store> {
-  const value = spec ?? process.env.ONEX_STORE ?? 'memory';
-  if (value === 'memory') return new MemoryStore();
-  throw new OnexError(EnumCoreErrorCode.INVALID_PARAMETER, `--store '${value}': unknown store (expected memory)`, {
-    context: { store: value },
-  });
+  return openNamedStore(storeSpec(spec));
+}
+
+/** The store spec as people should see it: passwords hidden, paths relative to the working directory. */
+export function describeStore(spec: string | undefined): string {
+  const value = storeSpec(spec);
+  if (value.startsWith('sqlite:')) {
+    const path = value.slice('sqlite:'.length);
+    return `sqlite:${isAbsolute(path) ? relative(process.cwd(), path) || path : path}`;
+  }
+  return redact(value);
 }

@@ -453,7 +453,9 @@ function breakerOptions(file: WorkflowFile): CircuitBreakerOptions | false | und
     ...(s.cooldown_ms !== undefined ? { cooldownMs: s.cooldown_ms } : {}),
   });
   const perNodeType = given.per_node_type
-    ? Object.fromEntries(Object.entries(given.per_node_type).map(([k, v]) => [k, v === false ? (false as const) : settings(v)]))
+    ? Object.fromEntries(
+        Object.entries(given.per_node_type).map(([k, v]) => [k, v === false ? (false as const) : settings(v)]),
+      )
     : undefined;
   return { ...settings(given), ...(perNodeType ? { perNodeType } : {}) };
 }

@@ -1,9 +1,19 @@
 /**
- * The one fencing rule every store applies: a write must carry the stored lease and the stored epoch.
+ * The one fencing rule every store applies: a write must carry the stored lease and the stored epoch. Also the other
+ * typed errors every store raises the same way (run not found, run already ended, lease still held).
  * @module
  */
 import { EnumCoreErrorCode } from '../errors/error-codes.js';
 import { OnexError } from '../errors/onex-error.js';
+import { EnumWorkflowState } from '../models/enums.js';
+
+/** Workflow states after which a run never changes again. */
+export const TERMINAL_RUN_STATES: ReadonlySet<string> = new Set([
+  EnumWorkflowState.COMPLETED,
+  EnumWorkflowState.PARTIAL_SUCCESS,
+  EnumWorkflowState.FAILED,
+  EnumWorkflowState.CANCELLED,
+]);
 
 /** Throw the typed error for a write whose `(leaseId, epoch)` does not match what is stored. */
 export function checkFence(
@@ -27,7 +37,71 @@ export function checkFence(
   }
 }
 
+/**
+ * The error for a compare-and-set that matched no row: NOT_FOUND when the row is gone, else the fencing error for
+ * what is stored now. A store reads the row *after* its conditional update failed, so the row can only have moved
+ * further on; when it somehow matches again, that was a concurrent writer, reported as a stale epoch.
+ */
+export function fenceError(
+  kind: 'run' | 'action',
+  id: string,
+  stored: { leaseId: string; epoch: number } | undefined,
+  write: { leaseId: string; expectedEpoch: number },
+): OnexError {
+  if (!stored) return notFound(kind, id);
+  const what = `${kind} ${id}`;
+  try {
+    checkFence(what, stored, write);
+  } catch (err) {
+    return err as OnexError;
+  }
+  return new OnexError(
+    EnumCoreErrorCode.ORCHESTRATOR_EXEC_STALE_EPOCH,
+    `${what}: write rejected, a concurrent writer changed it at epoch ${write.expectedEpoch}`,
+    { context: { storedEpoch: stored.epoch, writeEpoch: write.expectedEpoch } },
+  );
+}
+
 /** NOT_FOUND for a run or action the store does not hold. */
 export function notFound(what: string, id: string): OnexError {
   return new OnexError(EnumCoreErrorCode.NOT_FOUND, `${what} ${id} does not exist in the store`, { context: { id } });
+}
+
+/** INVALID_STATE for a run id that is already recorded (a run id is its operation id: one per run). */
+export function runExists(runId: string): OnexError {
+  return new OnexError(
+    EnumCoreErrorCode.INVALID_STATE,
+    `run ${runId} already exists in the store (the run id is the input's operationId; give each run its own)`,
+    { context: { runId } },
+  );
+}
+
+/** INVALID_STATE for a takeover (to resume or cancel) of a run that already ended. */
+export function runEnded(runId: string, state: string, what: 'resume' | 'cancel' = 'resume'): OnexError {
+  return new OnexError(
+    EnumCoreErrorCode.INVALID_STATE,
+    `run ${runId} already ended (${state}); there is nothing to ${what}`,
+    { context: { runId, state } },
+  );
+}
+
+/** LEASE_CONFLICT for a takeover attempted while the owner's lease is still live. */
+export function leaseHeld(
+  runId: string,
+  run: { leaseId: string; leaseExpiresAt: string; ownerHost: string; ownerPid: number },
+): OnexError {
+  return new OnexError(
+    EnumCoreErrorCode.ORCHESTRATOR_EXEC_LEASE_CONFLICT,
+    `run ${runId} is held by lease ${run.leaseId} (pid ${run.ownerPid} on ${run.ownerHost}) until ${run.leaseExpiresAt}`,
+    {
+      context: {
+        reason: 'lease_held',
+        runId,
+        owner: run.leaseId,
+        leaseExpiresAt: run.leaseExpiresAt,
+        ownerHost: run.ownerHost,
+        ownerPid: run.ownerPid,
+      },
+    },
+  );
 }

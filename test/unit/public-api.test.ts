@@ -8,6 +8,13 @@ import * as api from '../../src/index.js';
 import { createLogger } from '../../src/observability/logger.js';
 
 const EXPECTED_EXPORTS = [
+  'DEFAULT_LEASE_MS',
+  'DEFAULT_LEASE_RENEW_MS',
+  'DEFAULT_SQLITE_PATH',
+  'PostgresStore',
+  'SqliteStore',
+  'openStore',
+  'parseStoreSpec',
   'EnumActionType',
   'EnumBranchCondition',
   'EnumCircuitState',
@@ -241,6 +248,65 @@ const checks: Record<(typeof EXPECTED_EXPORTS)[number], () => void | Promise<voi
       step_name: 'x',
       operation_data: { keepMe: 1 },
     }),
+  DEFAULT_LEASE_MS: () => {
+    // Spec §7: a lease lasts 15 s and is renewed every 5 s.
+    expect(api.DEFAULT_LEASE_MS).toBe(15_000);
+  },
+  DEFAULT_LEASE_RENEW_MS: () => {
+    expect(api.DEFAULT_LEASE_RENEW_MS).toBe(5_000);
+    expect(api.DEFAULT_LEASE_RENEW_MS).toBeLessThan(api.DEFAULT_LEASE_MS);
+  },
+  DEFAULT_SQLITE_PATH: () => {
+    expect(api.DEFAULT_SQLITE_PATH).toBe('.onex/onex.db');
+  },
+  parseStoreSpec: () => {
+    expect(api.parseStoreSpec('memory')).toEqual({ kind: 'memory' });
+    expect(api.parseStoreSpec('sqlite:/tmp/x.db')).toEqual({ kind: 'sqlite', path: '/tmp/x.db' });
+    expect(api.parseStoreSpec('postgres://127.0.0.1:5432/test')).toEqual({
+      kind: 'postgres',
+      url: 'postgres://127.0.0.1:5432/test',
+    });
+    expect(() => api.parseStoreSpec('redis://x')).toThrow(/INVALID_PARAMETER|unknown store/);
+  },
+  openStore: async () => {
+    const store = await api.openStore('memory');
+    expect(store.kind).toBe('memory');
+    expect(await store.listRuns()).toEqual([]);
+    await store.close();
+  },
+  SqliteStore: async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'onex-api-'));
+    dirs.push(dir);
+    const store = api.SqliteStore.open(join(dir, 'runs.db'));
+    const container = quiet();
+    container.registerNode('one', async () => 1);
+    const out = await new api.NodeOrchestrator(container, { store }).process({
+      steps: [{ stepName: 'a', actions: [{ actionType: 'compute', targetNodeType: 'one' }] }],
+    });
+    const run = await store.getRun(out.operationId);
+    expect(run?.state).toBe('completed');
+    expect(run?.actions[0]?.state).toBe('completed');
+    await store.close();
+  },
+  PostgresStore: async () => {
+    const schema = `onex_api_${process.pid}`;
+    const store = await api.PostgresStore.open(`postgres://127.0.0.1:5432/test?schema=${schema}`);
+    try {
+      const container = quiet();
+      container.registerNode('one', async () => 1);
+      const out = await new api.NodeOrchestrator(container, { store }).process({
+        steps: [{ stepName: 'a', actions: [{ actionType: 'compute', targetNodeType: 'one' }] }],
+      });
+      expect((await store.getRun(out.operationId))?.state).toBe('completed');
+    } finally {
+      await store.close();
+      const { default: pg } = await import('pg');
+      const client = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    }
+  },
 };
 
 const dirs: string[] = [];

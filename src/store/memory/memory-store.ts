@@ -1,13 +1,33 @@
 /**
- * The in-memory store: the default of the API and of tests. Keeps the most recent runs only (bounded), so a
+ * The in-memory store: the default of the API and of tests. Same rules as the durable stores (compare-and-set on
+ * lease and epoch, leases with an expiry, takeover, cancel requests); keeps the most recent runs only (bounded), so a
  * long-lived orchestrator does not grow without end.
  * @module
  */
 import { EnumStepState, EnumWorkflowState } from '../../models/enums.js';
-import { checkFence, notFound } from '../fencing.js';
-import type { ActionTransition, RunStart, RunTransition, Store, StoredAction, StoredRun } from '../store.js';
+import { fenceError, leaseHeld, notFound, runEnded, runExists, TERMINAL_RUN_STATES } from '../fencing.js';
+import { currentOwner } from '../owner.js';
+import {
+  type ActionTransition,
+  DEFAULT_LEASE_MS,
+  type LeaseRenewal,
+  type LeaseStatus,
+  type RunStart,
+  type RunSummary,
+  type RunTransition,
+  type Store,
+  type StoredAction,
+  type StoredRun,
+  type TakeOver,
+} from '../store.js';
+import { countsFromActions, countsFromOutput, stepCountOf } from '../summary.js';
 
-type MutableRun = { -readonly [K in keyof StoredRun]: StoredRun[K] } & { actionsById: Map<string, StoredAction> };
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type MutableRun = Mutable<Omit<StoredRun, 'actions' | 'leaseExpiresAt'>> & {
+  leaseExpiresMs: number;
+  stepsTotal: number;
+  actionsById: Map<string, StoredAction>;
+};
 
 /** Options of the memory store. */
 export interface MemoryStoreOptions {
@@ -26,6 +46,7 @@ export class MemoryStore implements Store {
   }
 
   beginRun(run: RunStart): void {
+    if (this.runs.has(run.runId)) throw runExists(run.runId);
     const actionsById = new Map<string, StoredAction>();
     for (const a of run.actions) {
       actionsById.set(a.actionId, {
@@ -37,9 +58,11 @@ export class MemoryStore implements Store {
         leaseId: run.leaseId,
         result: undefined,
         error: null,
+        startedAt: null,
         updatedAt: run.startedAt,
       });
     }
+    const owner = run.owner ?? currentOwner();
     this.runs.set(run.runId, {
       runId: run.runId,
       workflowId: run.workflowId,
@@ -48,11 +71,16 @@ export class MemoryStore implements Store {
       state: EnumWorkflowState.RUNNING,
       leaseId: run.leaseId,
       epoch: 1,
+      leaseExpiresMs: Date.now() + (run.leaseMs ?? DEFAULT_LEASE_MS),
+      ownerHost: owner.host,
+      ownerPid: owner.pid,
+      cancelRequested: false,
       startedAt: run.startedAt,
       finishedAt: null,
+      source: run.source ?? null,
       definition: run.definition,
       output: undefined,
-      actions: [],
+      stepsTotal: stepCountOf(run.definition, run.actions),
       actionsById,
     });
     this.evict();
@@ -62,8 +90,9 @@ export class MemoryStore implements Store {
     const run = this.runs.get(t.runId);
     if (!run) throw notFound('run', t.runId);
     const stored = run.actionsById.get(t.actionId);
-    if (!stored) throw notFound('action', t.actionId);
-    checkFence(`action ${t.actionId}`, stored, t);
+    if (!stored || stored.leaseId !== t.leaseId || stored.epoch !== t.expectedEpoch) {
+      throw fenceError('action', t.actionId, stored, t);
+    }
     const epoch = stored.epoch + 1;
     run.actionsById.set(t.actionId, {
       ...stored,
@@ -72,6 +101,7 @@ export class MemoryStore implements Store {
       epoch,
       result: t.result === undefined ? stored.result : t.result,
       error: t.error === undefined ? stored.error : t.error,
+      startedAt: stored.startedAt ?? (t.state === EnumStepState.RUNNING ? t.at : null),
       updatedAt: t.at,
     });
     return epoch;
@@ -79,33 +109,79 @@ export class MemoryStore implements Store {
 
   transitionRun(t: RunTransition): number {
     const run = this.runs.get(t.runId);
-    if (!run) throw notFound('run', t.runId);
-    checkFence(`run ${t.runId}`, run, t);
+    if (!run || run.leaseId !== t.leaseId || run.epoch !== t.expectedEpoch) {
+      throw fenceError('run', t.runId, run, t);
+    }
     run.epoch++;
     run.state = t.state;
-    if (t.output !== undefined) {
-      run.output = t.output;
-      run.finishedAt = t.at;
-    }
+    if (TERMINAL_RUN_STATES.has(t.state)) run.finishedAt = t.at;
+    if (t.output !== undefined) run.output = t.output;
     return run.epoch;
+  }
+
+  async renewLease(r: LeaseRenewal): Promise<LeaseStatus> {
+    const run = this.runs.get(r.runId);
+    if (!run || run.leaseId !== r.leaseId)
+      throw fenceError('run', r.runId, run, { ...r, expectedEpoch: run?.epoch ?? 0 });
+    if (!TERMINAL_RUN_STATES.has(run.state)) run.leaseExpiresMs = Date.now() + r.leaseMs;
+    return {
+      leaseExpiresAt: new Date(run.leaseExpiresMs).toISOString(),
+      cancelRequested: run.cancelRequested,
+      state: run.state,
+    };
+  }
+
+  async takeOver(t: TakeOver): Promise<StoredRun> {
+    const run = this.runs.get(t.runId);
+    if (!run) throw notFound('run', t.runId);
+    if (TERMINAL_RUN_STATES.has(run.state)) throw runEnded(t.runId, run.state);
+    if (run.leaseId !== t.fromLeaseId || run.epoch !== t.expectedEpoch) {
+      throw fenceError('run', t.runId, run, { leaseId: t.fromLeaseId, expectedEpoch: t.expectedEpoch });
+    }
+    if (!t.ownerDead && run.leaseId !== t.leaseId && run.leaseExpiresMs > Date.now()) {
+      throw leaseHeld(t.runId, { ...run, leaseExpiresAt: new Date(run.leaseExpiresMs).toISOString() });
+    }
+    run.leaseId = t.leaseId;
+    run.epoch++;
+    run.leaseExpiresMs = Date.now() + t.leaseMs;
+    run.ownerHost = t.owner.host;
+    run.ownerPid = t.owner.pid;
+    for (const [id, a] of run.actionsById) run.actionsById.set(id, { ...a, leaseId: t.leaseId, epoch: a.epoch + 1 });
+    return this.view(run);
+  }
+
+  async requestCancel(runId: string): Promise<RunSummary> {
+    const run = this.runs.get(runId);
+    if (!run) throw notFound('run', runId);
+    if (!TERMINAL_RUN_STATES.has(run.state)) run.cancelRequested = true;
+    return this.summary(run);
   }
 
   async getRun(runId: string): Promise<StoredRun | undefined> {
     const run = this.runs.get(runId);
-    if (!run) return undefined;
-    const { actionsById, ...rest } = run;
-    return { ...rest, actions: [...actionsById.values()] };
+    return run ? this.view(run) : undefined;
   }
 
-  async listRuns(limit = 50) {
+  async listRuns(limit = 50): Promise<RunSummary[]> {
     return [...this.runs.values()]
       .reverse()
       .slice(0, limit)
-      .map(({ actionsById: _a, actions: _b, definition: _d, output: _o, ...summary }) => summary);
+      .map((run) => this.summary(run));
   }
 
   async close(): Promise<void> {
     this.runs.clear();
+  }
+
+  private view(run: MutableRun): StoredRun {
+    const { actionsById, leaseExpiresMs, stepsTotal: _s, ...rest } = run;
+    return { ...rest, leaseExpiresAt: new Date(leaseExpiresMs).toISOString(), actions: [...actionsById.values()] };
+  }
+
+  private summary(run: MutableRun): RunSummary {
+    const { actionsById, leaseExpiresMs, definition: _d, output, ...rest } = run;
+    const counts = countsFromOutput(output) ?? countsFromActions([...actionsById.values()]);
+    return { ...rest, leaseExpiresAt: new Date(leaseExpiresMs).toISOString(), ...counts };
   }
 
   private evict(): void {

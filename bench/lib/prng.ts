@@ -1,0 +1,16 @@
+/**
+ * A seeded pseudo-random generator (mulberry32), so every engine and every run gets the very same random DAG.
+ * @module
+ */
+
+/** A generator of floats in [0, 1) determined by `seed`. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * Step counts of a run for listings: from the final output once the run ended (it knows skipped steps), else from
+ * the states of the actions recorded so far. Shared by every store so that they all count the same way.
+ * @module
+ */
+import { EnumStepState } from '../models/enums.js';
+
+/** Number of steps of a run definition (wire form): `definition.steps.length`. */
+export function stepCountOf(definition: unknown, actions: readonly { stepId: string }[]): number {
+  const steps = (definition as { steps?: unknown } | null)?.steps;
+  if (Array.isArray(steps)) return steps.length;
+  return new Set(actions.map((a) => a.stepId)).size;
+}
+
+/** `{ stepsCompleted, stepsFailed }` of a final output in wire form, when it has them. */
+export function countsFromOutput(output: unknown): { stepsCompleted: number; stepsFailed: number } | undefined {
+  const o = output as { steps_completed?: unknown; steps_failed?: unknown } | null | undefined;
+  if (!o || typeof o.steps_completed !== 'number' || typeof o.steps_failed !== 'number') return undefined;
+  return { stepsCompleted: o.steps_completed, stepsFailed: o.steps_failed };
+}
+
+/** Steps whose actions all COMPLETED, and steps with a FAILED or TIMEOUT action. */
+export function countsFromActions(actions: readonly { stepId: string; state: string }[]): {
+  stepsCompleted: number;
+  stepsFailed: number;
+} {
+  const byStep = new Map<string, { all: boolean; failed: boolean }>();
+  for (const a of actions) {
+    const s = byStep.get(a.stepId) ?? { all: true, failed: false };
+    if (a.state !== EnumStepState.COMPLETED) s.all = false;
+    if (a.state === EnumStepState.FAILED || a.state === EnumStepState.TIMEOUT) s.failed = true;
+    byStep.set(a.stepId, s);
+  }
+  let stepsCompleted = 0;
+  let stepsFailed = 0;
+  for (const s of byStep.values()) {
+    if (s.all) stepsCompleted++;
+    if (s.failed) stepsFailed++;
+  }
+  return { stepsCompleted, stepsFailed };
+}
