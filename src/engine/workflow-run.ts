@@ -234,7 +234,7 @@ export class WorkflowRun {
         workflowHash: this.plan.workflowHash,
         leaseId: this.deps.leaseId,
         startedAt: this.record.startedAt,
-        definition: toWire(input),
+        definition: input,
         actions: this.plan.actions.map((pa) => ({
           actionId: pa.action.actionId,
           stepId: input.steps[pa.stepIndex]!.stepId,
@@ -250,10 +250,11 @@ export class WorkflowRun {
         S.TIMEOUT,
       );
     }, input.globalTimeoutMs);
-    const onCancel = () => {
-      this.cancelled = true;
-      this.stop(new OnexError(EnumCoreErrorCode.ORCHESTRATOR_EXEC_CANCELLED, 'run cancelled'), S.CANCELLED);
-    };
+    const onCancel = () =>
+      this.guard(() => {
+        this.cancelled = true;
+        this.stop(new OnexError(EnumCoreErrorCode.ORCHESTRATOR_EXEC_CANCELLED, 'run cancelled'), S.CANCELLED);
+      });
     if (this.deps.signal?.aborted) onCancel();
     else this.deps.signal?.addEventListener('abort', onCancel, { once: true });
     this.guard(() => {
@@ -284,7 +285,7 @@ export class WorkflowRun {
       expectedEpoch: this.deps.resume?.runEpoch ?? 1,
       state: output.workflowState,
       at: output.completedAt,
-      output: toWire(output),
+      output,
     });
     return output;
   }
@@ -394,7 +395,11 @@ export class WorkflowRun {
   private skip(s: number, reason: SkipReason): void {
     const rt = this.steps[s]!;
     rt.reason = reason;
-    for (const a of this.plan.steps[s]!.actions) this.actions[a]!.state = S.SKIPPED;
+    for (const a of this.plan.steps[s]!.actions) {
+      this.actions[a]!.state = S.SKIPPED;
+      // Recorded, so that `onex show` of a run that later crashed tells skipped from not yet run.
+      this.transition(a, S.SKIPPED);
+    }
     this.endStep(s, S.SKIPPED, null);
   }
 
@@ -652,10 +657,24 @@ export class WorkflowRun {
     const instances = this.invokers.get(pa.action.targetNodeType)!;
     const invoker = instances.length === 1 ? instances[0]! : this.balancer.acquire(instances);
     if (this.mode === EnumExecutionMode.BATCH) this.record.loadBalancedOperations++;
-    this.beginAttempt(a);
+    const claim = this.beginAttempt(a);
     this.callsInFlight++;
     this.acquireTarget(pa.action.targetNodeType);
     this.actions[a]!.ranOn = invoker;
+    const release = () => {
+      this.endAttempt(invoker, instances, pa.action.targetNodeType);
+      this.pump();
+    };
+    this.afterClaims([claim], () => this.launchAction(a, invoker, instances), release);
+  }
+
+  private launchAction(a: number, invoker: Invoker, instances: readonly Invoker[]): void {
+    const pa = this.plan.actions[a]!;
+    // Aborted while its claim was being confirmed (its step timed out): free the slot, run nothing.
+    if (this.actions[a]!.state !== S.RUNNING) {
+      this.endAttempt(invoker, instances, pa.action.targetNodeType);
+      return this.pump();
+    }
     let attempt: Attempt | null = null;
     const start = () => {
       attempt = new Attempt(
@@ -678,15 +697,34 @@ export class WorkflowRun {
     return breakers?.enabled(target) ? breakers.execute(target, start) : start();
   }
 
-  private beginAttempt(a: number): void {
+  /** Claim the action (RUNNING, one more attempt); returns the store's pending confirmation when it is asynchronous. */
+  private beginAttempt(a: number): Promise<boolean> | undefined {
     const ar = this.actions[a]!;
     ar.attempts++;
     if (ar.attempts === 1) ar.startedMs = performance.now();
     ar.state = S.RUNNING;
-    this.transition(a, S.RUNNING);
+    const claim = this.transition(a, S.RUNNING);
     this.actionsInFlight++;
     if (this.actionsInFlight > this.record.peakConcurrency) this.record.peakConcurrency = this.actionsInFlight;
     if (this.mode !== EnumExecutionMode.SEQUENTIAL) this.record.parallelExecutions++;
+    return claim;
+  }
+
+  /**
+   * Start `launch` once the claims are confirmed: with an asynchronous store a node must not run before the store
+   * accepted its RUNNING write (an orchestrator fenced off meanwhile would otherwise call one more node). If the
+   * claim is refused the run stops (see `transition`) and `release` frees the slot.
+   */
+  private afterClaims(
+    claims: readonly (Promise<boolean> | undefined)[],
+    launch: () => void,
+    release: () => void,
+  ): void {
+    const pending = claims.filter((c): c is Promise<boolean> => c !== undefined);
+    if (pending.length === 0) return launch();
+    Promise.all(pending).then((accepted) =>
+      this.guard(() => (this.stopReason || !accepted.every(Boolean) ? release() : launch())),
+    );
   }
 
   /** A node call ended: free its slot, its bulkhead place and its balancer load; `actions` were in it. */
@@ -858,8 +896,25 @@ export class WorkflowRun {
     this.record.loadBalancedOperations += live.length;
     this.acquireTarget(target);
     for (const a of live) this.actions[a]!.ranOn = invoker;
-    for (const a of live) this.beginAttempt(a);
+    const claims = live.map((a) => this.beginAttempt(a));
     this.callsInFlight++;
+    const release = () => {
+      this.endAttempt(invoker, instances, target, live.length);
+      this.pumpBatches();
+      this.pump();
+    };
+    this.afterClaims(claims, () => this.launchBatch(live, invoker, instances, target), release);
+  }
+
+  private launchBatch(claimed: number[], invoker: Invoker, instances: readonly Invoker[], target: string): void {
+    // Actions aborted while their claims were being confirmed leave the batch.
+    const live = claimed.filter((a) => this.actions[a]!.state === S.RUNNING);
+    this.actionsInFlight -= claimed.length - live.length;
+    if (live.length === 0) {
+      this.endAttempt(invoker, instances, target, 0);
+      this.pumpBatches();
+      return this.pump();
+    }
     const timeoutMs = Math.min(...live.map((a) => this.plan.actions[a]!.action.timeoutMs));
     let attempt: Attempt | null = null;
     const start = () => {
@@ -955,7 +1010,7 @@ export class WorkflowRun {
     state: EnumStepState,
     result?: unknown,
     error?: { code: string; message: string } | null,
-  ): void {
+  ): Promise<boolean> | undefined {
     const ar = this.actions[a]!;
     const epoch = this.deps.store.transitionAction({
       runId: this.runId,
@@ -968,11 +1023,20 @@ export class WorkflowRun {
       result,
       error: error ? { code: error.code, message: error.message } : error,
     });
-    if (typeof epoch === 'number') ar.epoch = epoch;
-    else ar.epoch++;
-    if (typeof epoch !== 'number') {
-      epoch.catch((err: unknown) => this.guard(() => this.stop(OnexError.from(err))));
+    if (typeof epoch === 'number') {
+      ar.epoch = epoch;
+      return undefined;
     }
+    ar.epoch++;
+    // A refused write (another orchestrator owns the run now) stops this one. Never rejects: callers that ignore
+    // the result must not leave an unhandled rejection behind.
+    return epoch.then(
+      () => true,
+      (err: unknown) => {
+        this.guard(() => this.stop(OnexError.from(err)));
+        return false;
+      },
+    );
   }
 
   private backoffFactory(): ExponentialBackoff<unknown> {

@@ -41,7 +41,10 @@ export interface RunStart {
   readonly workflowHash: string;
   readonly leaseId: string;
   readonly startedAt: string;
-  /** The orchestrator input in wire form, enough to resume the run. */
+  /**
+   * The orchestrator input (the camelCase model, frozen), enough to resume the run. A store that persists it converts
+   * it with `toWire`; the memory store keeps the reference (no copy on the run's critical path).
+   */
   readonly definition: unknown;
   /** Every action of the run, recorded PENDING at epoch 1. */
   readonly actions: readonly { readonly actionId: string; readonly stepId: string }[];
@@ -75,7 +78,7 @@ export interface RunTransition {
   readonly expectedEpoch: number;
   readonly state: EnumWorkflowState;
   readonly at: string;
-  /** The final output (wire form) when the run ends. */
+  /** The final output (the camelCase `ModelOrchestratorOutput`) when the run ends; persisted with `toWire`. */
   readonly output?: unknown;
 }
 

@@ -12,11 +12,15 @@ export function stepCountOf(definition: unknown, actions: readonly { stepId: str
   return new Set(actions.map((a) => a.stepId)).size;
 }
 
-/** `{ stepsCompleted, stepsFailed }` of a final output in wire form, when it has them. */
+/** `{ stepsCompleted, stepsFailed }` of a final output (wire or camelCase form), when it has them. */
 export function countsFromOutput(output: unknown): { stepsCompleted: number; stepsFailed: number } | undefined {
-  const o = output as { steps_completed?: unknown; steps_failed?: unknown } | null | undefined;
-  if (!o || typeof o.steps_completed !== 'number' || typeof o.steps_failed !== 'number') return undefined;
-  return { stepsCompleted: o.steps_completed, stepsFailed: o.steps_failed };
+  // Wire form (as stored) or the camelCase model (as the engine hands it over).
+  const o = output as Record<string, unknown> | null | undefined;
+  if (!o) return undefined;
+  const completed = o.steps_completed ?? o.stepsCompleted;
+  const failed = o.steps_failed ?? o.stepsFailed;
+  if (typeof completed !== 'number' || typeof failed !== 'number') return undefined;
+  return { stepsCompleted: completed, stepsFailed: failed };
 }
 
 /** Steps whose actions all COMPLETED, and steps with a FAILED or TIMEOUT action. */

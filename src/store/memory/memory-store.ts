@@ -4,7 +4,9 @@
  * long-lived orchestrator does not grow without end.
  * @module
  */
+
 import { EnumStepState, EnumWorkflowState } from '../../models/enums.js';
+import { toWire } from '../../models/wire.js';
 import { fenceError, leaseHeld, notFound, runEnded, runExists, TERMINAL_RUN_STATES } from '../fencing.js';
 import { currentOwner } from '../owner.js';
 import {
@@ -31,7 +33,10 @@ type MutableRun = Mutable<Omit<StoredRun, 'actions' | 'leaseExpiresAt'>> & {
 
 /** Options of the memory store. */
 export interface MemoryStoreOptions {
-  /** Most runs kept; the oldest finished ones are dropped first. @default 1000 */
+  /**
+   * Most runs kept; the oldest finished ones are dropped first. Small on purpose: the memory store is for tests and
+   * embedded use, durable stores keep history, and a long-lived orchestrator must not grow. @default 25
+   */
   maxRuns?: number;
 }
 
@@ -42,7 +47,7 @@ export class MemoryStore implements Store {
   private readonly maxRuns: number;
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.maxRuns = options.maxRuns ?? 1000;
+    this.maxRuns = options.maxRuns ?? 25;
   }
 
   beginRun(run: RunStart): void {
@@ -175,7 +180,14 @@ export class MemoryStore implements Store {
 
   private view(run: MutableRun): StoredRun {
     const { actionsById, leaseExpiresMs, stepsTotal: _s, ...rest } = run;
-    return { ...rest, leaseExpiresAt: new Date(leaseExpiresMs).toISOString(), actions: [...actionsById.values()] };
+    // Kept as given (no copy while the run is hot); served in wire form, like every other store.
+    return {
+      ...rest,
+      definition: toWire(rest.definition),
+      output: rest.output === undefined ? undefined : toWire(rest.output),
+      leaseExpiresAt: new Date(leaseExpiresMs).toISOString(),
+      actions: [...actionsById.values()],
+    };
   }
 
   private summary(run: MutableRun): RunSummary {

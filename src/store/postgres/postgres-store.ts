@@ -10,6 +10,7 @@ import pg from 'pg';
 import { EnumCoreErrorCode } from '../../errors/error-codes.js';
 import { OnexError } from '../../errors/onex-error.js';
 import type { EnumStepState, EnumWorkflowState } from '../../models/enums.js';
+import { toWire } from '../../models/wire.js';
 import { fenceError, leaseHeld, notFound, runEnded, runExists, TERMINAL_RUN_STATES } from '../fencing.js';
 import { fromJsonColumn, toJsonColumn } from '../json-column.js';
 import { currentOwner } from '../owner.js';
@@ -161,7 +162,7 @@ export class PostgresStore implements Store {
           run.startedAt,
           stepCountOf(run.definition, run.actions),
           run.source ? JSON.stringify(run.source) : null,
-          JSON.stringify(run.definition),
+          JSON.stringify(toWire(run.definition)),
         ],
       );
       if (inserted.rowCount === 0) throw runExists(run.runId);
@@ -181,7 +182,7 @@ export class PostgresStore implements Store {
   }
 
   transitionRun(t: RunTransition): Promise<number> {
-    const output = toJsonColumn(t.output, `output of run ${t.runId}`);
+    const output = toJsonColumn(t.output === undefined ? undefined : toWire(t.output), `output of run ${t.runId}`);
     return this.batcher.push({ kind: 'run', t, output });
   }
 

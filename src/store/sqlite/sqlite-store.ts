@@ -12,6 +12,7 @@ import type Database from 'better-sqlite3';
 import { EnumCoreErrorCode } from '../../errors/error-codes.js';
 import { OnexError } from '../../errors/onex-error.js';
 import { EnumStepState, type EnumWorkflowState } from '../../models/enums.js';
+import { toWire } from '../../models/wire.js';
 import { fenceError, leaseHeld, notFound, runEnded, runExists, TERMINAL_RUN_STATES } from '../fencing.js';
 import { fromJsonColumn, toJsonColumn } from '../json-column.js';
 import { currentOwner } from '../owner.js';
@@ -130,7 +131,7 @@ export class SqliteStore implements Store {
             startedAt: run.startedAt,
             stepsTotal: stepCountOf(run.definition, run.actions),
             source: run.source ? JSON.stringify(run.source) : null,
-            definition: JSON.stringify(run.definition),
+            definition: JSON.stringify(toWire(run.definition)),
           });
           run.actions.forEach((a, position) => {
             this.sql.insertAction.run(run.runId, a.actionId, position, a.stepId, run.leaseId, run.startedAt);
@@ -154,7 +155,7 @@ export class SqliteStore implements Store {
   }
 
   transitionRun(t: RunTransition): Promise<number> {
-    const output = toJsonColumn(t.output, `output of run ${t.runId}`);
+    const output = toJsonColumn(t.output === undefined ? undefined : toWire(t.output), `output of run ${t.runId}`);
     return this.batcher.push({ kind: 'run', t, output });
   }
 
