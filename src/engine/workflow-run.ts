@@ -213,6 +213,7 @@ export class WorkflowRun {
 
   /** Resolve every node the plan needs; throws before anything runs when one is missing. */
   resolveNodes(): void {
+    if (this.invokers.size > 0) return;
     const targets = this.plan.actions.map((pa) => pa.action.targetNodeType);
     // Compensation nodes too: a typo there must not surface only after effects ran.
     for (const ps of this.plan.steps) if (ps.step.compensation) targets.push(ps.step.compensation.targetNodeType);
@@ -364,9 +365,10 @@ export class WorkflowRun {
   private decideAndStart(s: number): void {
     const ps = this.plan.steps[s]!;
     const step = ps.step;
-    const depStates = ps.deps.map((d) => this.steps[d]!.state);
     if (!step.enabled) return this.skip(s, 'disabled');
     if (step.skipOnFailure && this.record.failed.length > 0) return this.skip(s, 'skip_on_failure');
+    if (step.condition === undefined) return this.startStep(s);
+    const depStates = ps.deps.map((d) => this.steps[d]!.state);
     let holds: boolean;
     try {
       holds = conditionHolds(step, {
@@ -438,8 +440,10 @@ export class WorkflowRun {
     this.emit(s);
     if (ps.actions.length === 0) return this.endStep(s, S.COMPLETED, null);
     // Actions completed before a resume count as done; the step only runs the rest.
-    rt.finishedActions = ps.actions.filter((a) => this.actions[a]!.state === S.COMPLETED).length;
-    if (rt.finishedActions === ps.actions.length) return this.finishRunningStep(s);
+    if (this.deps.resume) {
+      rt.finishedActions = ps.actions.filter((a) => this.actions[a]!.state === S.COMPLETED).length;
+      if (rt.finishedActions === ps.actions.length) return this.finishRunningStep(s);
+    }
     rt.timer = setTimeout(() => this.guard(() => this.timeoutStep(s)), ps.step.timeoutMs);
     if (ps.step.executionMode === EnumExecutionMode.PARALLEL) {
       ps.actions.forEach((a, pos) => {
