@@ -5,7 +5,7 @@
  * and every run only executes it — the same split as LangGraph's `compile()` once, `invoke()` per run.
  * @module
  */
-import { createOrchestratorInput, ModelONEXContainer, NodeOrchestrator, type Store } from '../../src/index.js';
+import { createOrchestratorInput, ModelONEXContainer, NodeOrchestrator, type Store } from '../../dist/index.js';
 import type { Dag } from '../lib/dag.js';
 import { ENGINE_LABELS, type Engine, type Prepared, type RunShape, type StepFn } from './engine.js';
 

@@ -13,7 +13,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { type BatchItem, ModelONEXContainer, type NodeContext, NodeEffect, NodeOrchestrator } from '../../src/index.js';
+import {
+  type BatchItem,
+  ModelONEXContainer,
+  type NodeContext,
+  NodeEffect,
+  NodeOrchestrator,
+} from '../../dist/index.js';
 import { measure } from '../lib/measure.js';
 import type { ResultRow } from '../lib/protocol.js';
 import { summarize } from '../lib/stats.js';

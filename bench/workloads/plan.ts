@@ -5,7 +5,7 @@
  * their first call above the post-GC baseline (run this child with --expose-gc). Every order is checked.
  * @module
  */
-import { ModelONEXContainer, NodeOrchestrator } from '../../src/index.js';
+import { ModelONEXContainer, NodeOrchestrator } from '../../dist/index.js';
 import { onexInput } from '../engines/onex.js';
 import { layered } from '../lib/dag.js';
 import { collectGarbage } from '../lib/gc.js';

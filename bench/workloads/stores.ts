@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Store } from '../../src/index.js';
+import type { Store } from '../../dist/index.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -116,7 +116,7 @@ export const DURABLE_STORES: readonly DurableStoreSpec[] = [
 /** Open `spec`'s store, or say why it is not available yet. */
 export async function openDurableStore(spec: DurableStoreSpec): Promise<OpenedStore | { unavailable: string }> {
   if (!existsSync(join(ROOT, spec.sourceDir))) return { unavailable: `${spec.sourceDir} does not exist yet` };
-  const api: Record<string, unknown> = await import('../../src/index.js');
+  const api: Record<string, unknown> = await import('../../dist/index.js');
   const exported = api[spec.exportName];
   const open = typeof exported === 'function' ? (exported as unknown as Record<string, unknown>).open : undefined;
   if (typeof open !== 'function') {

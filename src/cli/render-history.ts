@@ -91,5 +91,24 @@ export function renderRun(run: RunView, color: boolean): string {
     }
   }
   lines.push(table.toString());
+  lines.push(...resilienceLines(run.output));
   return `${lines.join('\n')}\n`;
+}
+
+/** Circuit breaker states and saga compensations, from the run's final output (spec §5: visible in `onex show`). */
+function resilienceLines(output: unknown): string[] {
+  const metadata = (output as { metadata?: Record<string, unknown> } | null)?.metadata;
+  const lines: string[] = [];
+  const breakers = metadata?.circuit_breakers as
+    | Record<string, { state?: string; failure_threshold?: number }>
+    | undefined;
+  if (breakers && Object.keys(breakers).length > 0) {
+    const states = Object.entries(breakers).map(([target, b]) => `${target} ${b.state ?? '?'}`);
+    lines.push(`  circuit breakers  ${states.join(', ')}`);
+  }
+  const compensations = metadata?.compensations as { step_name?: string; state?: string }[] | undefined;
+  if (compensations && compensations.length > 0) {
+    lines.push(`  compensations     ${compensations.map((c) => `${c.step_name} ${c.state}`).join(', ')}`);
+  }
+  return lines;
 }

@@ -109,7 +109,10 @@ export function resumeStateOf(run: StoredRun): ResumeState {
   return {
     runEpoch: run.epoch,
     actions: new Map(
-      run.actions.map((a) => [a.actionId, { state: a.state, result: a.result, epoch: a.epoch, attempt: a.attempt }]),
+      run.actions.map((a) => [
+        a.actionId,
+        { state: a.state, result: a.result, epoch: a.epoch, attempt: a.attempt, error: a.error },
+      ]),
     ),
   };
 }

@@ -39,7 +39,14 @@ export interface ResumeState {
   /** By action id: the stored state, result, epoch and attempts (after the takeover). */
   readonly actions: ReadonlyMap<
     string,
-    { readonly state: EnumStepState; readonly result: unknown; readonly epoch: number; readonly attempt: number }
+    {
+      readonly state: EnumStepState;
+      readonly result: unknown;
+      readonly epoch: number;
+      readonly attempt: number;
+      /** The recorded error of an action that failed. */
+      readonly error?: { readonly code: string; readonly message: string } | null;
+    }
   >;
 }
 

@@ -136,8 +136,8 @@ export class WorkflowRun {
     this.actions = plan.actions.map((pa) => {
       const before = resumed?.get(pa.action.actionId);
       return {
-        // Only COMPLETED survives a resume; anything else (RUNNING when the owner died) runs again, same key.
-        state: before?.state === S.COMPLETED ? S.COMPLETED : S.PENDING,
+        // COMPLETED (and COMPENSATED) survive a resume; anything else (RUNNING when the owner died) runs again, same key.
+        state: before?.state === S.COMPLETED || before?.state === S.COMPENSATED ? before.state : S.PENDING,
         epoch: before?.epoch ?? 1,
         attempts: before?.attempt ?? 0,
         result: before?.state === S.COMPLETED ? before.result : undefined,
@@ -258,7 +258,9 @@ export class WorkflowRun {
       });
     if (this.deps.signal?.aborted) onCancel();
     else this.deps.signal?.addEventListener('abort', onCancel, { once: true });
+    const failedBefore = this.failureBeforeResume();
     this.guard(() => {
+      if (failedBefore) return this.finishFailedRun(failedBefore);
       for (let i = this.plan.order.length - 1; i >= 0; i--) {
         const s = this.plan.order[i]!;
         if (this.steps[s]!.remainingDeps === 0 && this.steps[s]!.state === S.PENDING) this.toConsider.push(s);
@@ -289,6 +291,63 @@ export class WorkflowRun {
       output,
     });
     return output;
+  }
+
+  /**
+   * A resumed run that had already failed for good under a stopping strategy (an action recorded FAILED or TIMEOUT,
+   * or a compensation recorded): it is not run again; resuming finishes its failure, i.e. the saga (spec §5: an
+   * interrupted compensation resumes).
+   */
+  private failureBeforeResume(): { a: number; error: OnexError } | null {
+    const resumed = this.deps.resume?.actions;
+    if (!resumed || this.strategy === EnumFailureStrategy.CONTINUE_ON_ERROR) return null;
+    let compensating = false;
+    for (const pa of this.plan.actions) {
+      const before = resumed.get(pa.action.actionId);
+      if (before?.state === S.FAILED || before?.state === S.TIMEOUT) {
+        const code = before.error?.code ?? EnumCoreErrorCode.OPERATION_FAILED;
+        const message = before.error?.message ?? `action ${pa.action.actionId} failed before the resume`;
+        return { a: pa.index, error: new OnexError(code, message) };
+      }
+      if (before?.state === S.COMPENSATED) compensating = true;
+    }
+    if (!compensating) return null;
+    return {
+      a: -1,
+      error: new OnexError(
+        EnumCoreErrorCode.ORCHESTRATOR_EXEC_WORKFLOW_FAILED,
+        'the run had failed and its compensation was interrupted',
+      ),
+    };
+  }
+
+  /** Record the steps as they stood, then stop with the recorded failure: `execute` then runs the rest of the saga. */
+  private finishFailedRun(failed: { a: number; error: OnexError }): void {
+    if (failed.a >= 0) {
+      const pa = this.plan.actions[failed.a]!;
+      const ar = this.actions[failed.a]!;
+      ar.state = S.FAILED;
+      ar.error = failed.error;
+      this.record.errors.push({
+        stepId: this.plan.input.steps[pa.stepIndex]!.stepId,
+        actionId: pa.action.actionId,
+        code: failed.error.code,
+        message: failed.error.message,
+      });
+    }
+    this.plan.order.forEach((s) => {
+      const states = this.plan.steps[s]!.actions.map((a) => this.actions[a]!.state);
+      const rt = this.steps[s]!;
+      if (states.length > 0 && states.every((st) => st === S.COMPLETED || st === S.COMPENSATED)) {
+        rt.state = states.every((st) => st === S.COMPENSATED) ? S.COMPENSATED : S.COMPLETED;
+        this.record.completed.push(this.plan.steps[s]!.step.stepId);
+      } else if (states.includes(S.FAILED)) {
+        rt.state = S.FAILED;
+        rt.error = failed.error;
+        this.record.failed.push(this.plan.steps[s]!.step.stepId);
+      }
+    });
+    this.stop(failed.error);
   }
 
   /** A failure stopped the run under FAIL_FAST, RETRY or COMPENSATE (not a cancel): undo what it did (spec §5). */

@@ -50,6 +50,10 @@ export async function recordCrashedRun(
     leaseMs?: number;
     completed?: (ids: Record<string, string[]>) => Record<string, unknown>;
     running?: (ids: Record<string, string[]>) => string[];
+    /** Actions that failed for good (recorded FAILED with this error). */
+    failed?: (ids: Record<string, string[]>) => Record<string, { code: string; message: string }>;
+    /** Completed actions whose compensation was recorded (COMPENSATED) before the crash. */
+    compensated?: (ids: Record<string, string[]>) => string[];
   },
 ): Promise<CrashedRun> {
   const input = createOrchestratorInput(raw);
@@ -98,6 +102,35 @@ export async function recordCrashedRun(
       leaseId,
       expectedEpoch: 1,
       state: EnumStepState.RUNNING,
+      attempt: 1,
+      at,
+    });
+  }
+  const epochs = new Map<string, number>(Object.keys(options.completed?.(actionIds) ?? {}).map((id) => [id, 3]));
+  for (const [actionId, error] of Object.entries(options.failed?.(actionIds) ?? {})) {
+    for (const [epoch, state] of [
+      [1, EnumStepState.RUNNING],
+      [2, EnumStepState.FAILED],
+    ] as const) {
+      await store.transitionAction({
+        runId: input.operationId,
+        actionId,
+        leaseId,
+        expectedEpoch: epoch,
+        state,
+        attempt: 1,
+        at,
+        ...(state === EnumStepState.FAILED ? { error } : {}),
+      });
+    }
+  }
+  for (const actionId of options.compensated?.(actionIds) ?? []) {
+    await store.transitionAction({
+      runId: input.operationId,
+      actionId,
+      leaseId,
+      expectedEpoch: epochs.get(actionId) ?? 3,
+      state: EnumStepState.COMPENSATED,
       attempt: 1,
       at,
     });
