@@ -4,9 +4,10 @@
  * critical path. Pure and O(V + E log V).
  * @module
  */
+import { createHash } from 'node:crypto';
 import { EnumCoreErrorCode } from '../errors/error-codes.js';
 import { OnexError } from '../errors/onex-error.js';
-import { canonicalJson, jsonByteSize, sha256 } from '../models/json.js';
+import { canonicalJson, jsonByteSize } from '../models/json.js';
 import {
   createOrchestratorInput,
   type ModelOrchestratorInput,
@@ -107,7 +108,7 @@ function computePlan(input: ModelOrchestratorInput): ExecutionPlan {
     waves,
     criticalPath: criticalPath(steps, order),
     actionOrder,
-    workflowHash: hashDefinition(input, stepIndexById, actionIndexById, plannedActions),
+    workflowHash: hashDefinition(input, stepIndexById, actionIndexById),
     totalPayloadBytes,
   };
 }
@@ -364,48 +365,62 @@ function criticalPath(steps: readonly PlannedStep[], order: readonly number[]): 
   }
 }
 
-/** Hash of the definition with every id replaced by its position, so reloading the same file gives the same hash. */
+/**
+ * Hash of the canonical definition with every id replaced by its position, so reloading the same file gives the same
+ * hash. Model fields go in a fixed order (arrays, no key sorting needed); user data (operation data, compensation)
+ * is canonical JSON (sorted keys). Fed to the hash step by step: no copy of the whole definition is built.
+ */
 function hashDefinition(
   input: ModelOrchestratorInput,
   stepIndexById: Map<string, number>,
   actionIndexById: Map<string, number>,
-  _actions: readonly PlannedAction[],
 ): string {
-  const position = new Map<string, [number, number]>();
+  const position = new Map<string, string>();
   input.steps.forEach((step, s) => {
     step.actions.forEach((a, i) => {
-      position.set(a.actionId, [s, i]);
+      position.set(a.actionId, `${s}.${i}`);
     });
   });
-  const where = (id: string) => position.get(id) ?? actionIndexById.get(id);
-  const definition = {
-    workflowName: input.workflowName ?? null,
-    executionMode: input.executionMode,
-    failureStrategy: input.failureStrategy,
-    maxParallelSteps: input.maxParallelSteps,
-    globalTimeoutMs: input.globalTimeoutMs,
-    batchSize: input.batchSize,
-    steps: input.steps.map((step) => ({
-      stepName: step.stepName,
-      executionMode: step.executionMode,
-      timeoutMs: step.timeoutMs,
-      dependsOn: step.dependsOn.map((id) => stepIndexById.get(id)),
-      condition: step.condition ?? null,
-      conditionKey: step.conditionKey ?? null,
-      when: step.when ?? null,
-      enabled: step.enabled,
-      skipOnFailure: step.skipOnFailure,
-      compensation: step.compensation ?? null,
-      actions: step.actions.map((a) => ({
-        actionType: a.actionType,
-        targetNodeType: a.targetNodeType,
-        operationData: a.operationData,
-        dependencies: a.dependencies.map(where),
-        priority: a.priority,
-        timeoutMs: a.timeoutMs,
-        retryCount: a.retryCount,
-      })),
-    })),
-  };
-  return sha256(canonicalJson(definition));
+  const where = (id: string) => position.get(id) ?? actionIndexById.get(id) ?? null;
+  const hash = createHash('sha256');
+  hash.update(
+    JSON.stringify([
+      input.workflowName ?? null,
+      input.executionMode,
+      input.failureStrategy,
+      input.maxParallelSteps,
+      input.globalTimeoutMs,
+      input.batchSize,
+    ]),
+  );
+  for (const step of input.steps) {
+    hash.update(
+      JSON.stringify([
+        step.stepName,
+        step.executionMode,
+        step.timeoutMs,
+        step.dependsOn.map((id) => stepIndexById.get(id) ?? null),
+        step.condition ?? null,
+        step.conditionKey ?? null,
+        step.when ?? null,
+        step.enabled,
+        step.skipOnFailure,
+      ]),
+    );
+    hash.update(step.compensation ? canonicalJson(step.compensation) : 'null');
+    for (const a of step.actions) {
+      hash.update(
+        JSON.stringify([
+          a.actionType,
+          a.targetNodeType,
+          a.dependencies.map(where),
+          a.priority,
+          a.timeoutMs,
+          a.retryCount,
+        ]),
+      );
+      hash.update(canonicalJson(a.operationData));
+    }
+  }
+  return hash.digest('hex');
 }
