@@ -214,10 +214,7 @@ export class WorkflowRun {
   /** Resolve every node the plan needs; throws before anything runs when one is missing. */
   resolveNodes(): void {
     if (this.invokers.size > 0) return;
-    const targets = this.plan.actions.map((pa) => pa.action.targetNodeType);
-    // Compensation nodes too: a typo there must not surface only after effects ran.
-    for (const ps of this.plan.steps) if (ps.step.compensation) targets.push(ps.step.compensation.targetNodeType);
-    for (const target of targets) {
+    for (const target of targetsOf(this.plan)) {
       if (!this.invokers.has(target)) this.invokers.set(target, resolveInvokers(this.deps.container, target));
     }
   }
@@ -1179,6 +1176,19 @@ export class WorkflowRun {
 
 /** For contexts built outside an attempt (the saga's copy): a signal that never aborts. */
 const NO_SIGNAL: SignalSource = { signal: new AbortController().signal };
+
+/** The distinct node types a plan calls, compensation nodes included (a typo there must not surface only after effects ran). */
+const planTargets = new WeakMap<ExecutionPlan, readonly string[]>();
+function targetsOf(plan: ExecutionPlan): readonly string[] {
+  let targets = planTargets.get(plan);
+  if (!targets) {
+    const set = new Set(plan.actions.map((pa) => pa.action.targetNodeType));
+    for (const ps of plan.steps) if (ps.step.compensation) set.add(ps.step.compensation.targetNodeType);
+    targets = [...set];
+    planTargets.set(plan, targets);
+  }
+  return targets;
+}
 
 /** Plans already executed (by any run): see the run id above. */
 const usedPlans = new WeakSet<ExecutionPlan>();

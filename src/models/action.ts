@@ -101,9 +101,9 @@ export function createAction(input: ModelActionInput | ModelAction, where = 'act
 
 /** A copy of a built action with a new lease and epoch (the only fields that change after planning). */
 export function withLease(action: ModelAction, leaseId: string, epoch: number): ModelAction {
-  const next = Object.freeze({ ...action, leaseId, epoch });
-  built.add(next);
-  return next;
+  // Not registered as built: a run emits one copy per action, and registering each costs more than re-validating the
+  // rare emitted action that is fed back in as input.
+  return Object.freeze({ ...action, leaseId, epoch });
 }
 
 function acceptPayloadAlias(value: unknown): unknown {
