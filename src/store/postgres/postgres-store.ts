@@ -9,8 +9,9 @@
 import pg from 'pg';
 import { EnumCoreErrorCode } from '../../errors/error-codes.js';
 import { OnexError } from '../../errors/onex-error.js';
-import type { EnumStepState, EnumWorkflowState } from '../../models/enums.js';
+import type { EnumWorkflowState } from '../../models/enums.js';
 import { toWire } from '../../models/wire.js';
+import { type ActionRow, actionOf } from '../action-row.js';
 import { fenceError, leaseHeld, notFound, runEnded, runExists, TERMINAL_RUN_STATES } from '../fencing.js';
 import { fromJsonColumn, toJsonColumn } from '../json-column.js';
 import { currentOwner } from '../owner.js';
@@ -68,20 +69,6 @@ interface RunRow {
   source: string | null;
   definition?: string;
   output?: string | null;
-}
-
-interface ActionRow {
-  action_id: string;
-  step_id: string;
-  state: string;
-  attempt: number;
-  epoch: number;
-  lease_id: string;
-  result: string | null;
-  error_code: string | null;
-  error_message: string | null;
-  started_at: string | null;
-  updated_at: string;
 }
 
 const SUMMARY_COLUMNS =
@@ -523,21 +510,6 @@ export class PostgresStore implements Store {
       throw connectError(this.config, err);
     }
   }
-}
-
-function actionOf(row: ActionRow): StoredAction {
-  return {
-    actionId: row.action_id,
-    stepId: row.step_id,
-    state: row.state as EnumStepState,
-    attempt: row.attempt,
-    epoch: row.epoch,
-    leaseId: row.lease_id,
-    result: fromJsonColumn(row.result),
-    error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
-    startedAt: row.started_at,
-    updatedAt: row.updated_at,
-  };
 }
 
 /** A driver error as a typed one: unreachable → SERVICE_UNAVAILABLE; refused (auth, database) → CONFIGURATION_ERROR. */

@@ -13,6 +13,7 @@ import { EnumCoreErrorCode } from '../../errors/error-codes.js';
 import { OnexError } from '../../errors/onex-error.js';
 import { EnumStepState, type EnumWorkflowState } from '../../models/enums.js';
 import { toWire } from '../../models/wire.js';
+import { type ActionRow, actionOf } from '../action-row.js';
 import { fenceError, leaseHeld, notFound, runEnded, runExists, TERMINAL_RUN_STATES } from '../fencing.js';
 import { fromJsonColumn, toJsonColumn } from '../json-column.js';
 import { currentOwner } from '../owner.js';
@@ -27,7 +28,6 @@ import {
   type RunTransition,
   type Store,
   type StoredAction,
-  type StoredError,
   type StoredRun,
   type TakeOver,
 } from '../store.js';
@@ -63,20 +63,6 @@ interface RunRow {
   source: string | null;
   definition: string;
   output: string | null;
-}
-
-interface ActionRow {
-  action_id: string;
-  step_id: string;
-  state: string;
-  attempt: number;
-  epoch: number;
-  lease_id: string;
-  result: string | null;
-  error_code: string | null;
-  error_message: string | null;
-  started_at: string | null;
-  updated_at: string;
 }
 
 const SUMMARY_COLUMNS =
@@ -360,23 +346,6 @@ export class SqliteStore implements Store {
       ...counts,
     };
   }
-}
-
-function actionOf(row: ActionRow): StoredAction {
-  const error: StoredError | null =
-    row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' };
-  return {
-    actionId: row.action_id,
-    stepId: row.step_id,
-    state: row.state as EnumStepState,
-    attempt: row.attempt,
-    epoch: row.epoch,
-    leaseId: row.lease_id,
-    result: fromJsonColumn(row.result),
-    error,
-    startedAt: row.started_at,
-    updatedAt: row.updated_at,
-  };
 }
 
 /** Every statement of the store, prepared once. */
