@@ -98,7 +98,7 @@ function topRows(output: ModelOrchestratorOutput) {
   const rows: Record<string, unknown>[] = Array.isArray(value)
     ? value.filter((r) => r && typeof r === 'object')
     : value && typeof value === 'object'
-      ? Object.entries(value).map(([key, v]) => ({ key, value: typeof v === 'object' ? JSON.stringify(v) : v }))
+      ? Object.entries(value).map(([key, v]) => ({ key, value: v }))
       : [];
   if (rows.length === 0) return undefined;
   const columns = [...new Set(rows.slice(0, 10).flatMap((r) => Object.keys(r)))];
@@ -108,8 +108,12 @@ function topRows(output: ModelOrchestratorOutput) {
 function formatCell(value: unknown): string {
   if (typeof value === 'number') return Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(3);
   if (value === null || value === undefined) return '';
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  // A nested object in a summary cell is a glimpse, not the data (`--json` has it all): keep the table readable.
+  return text.length > MAX_CELL ? `${text.slice(0, MAX_CELL - 1)}…` : text;
 }
+
+const MAX_CELL = 60;
 
 /** `12 ms`, `1.52 s`. */
 export function formatMs(ms: number): string {
