@@ -5,7 +5,7 @@
  * of an action goes through the store as a compare-and-set on (leaseId, epoch).
  * @module
  */
-import { ExponentialBackoff, type IBackoff } from 'cockatiel';
+import { ExponentialBackoff } from 'cockatiel';
 import { EnumCoreErrorCode } from '../errors/error-codes.js';
 import { isRetryable, OnexError } from '../errors/onex-error.js';
 import type { ModelAction } from '../models/action.js';
@@ -25,55 +25,28 @@ import { type CompensationCandidate, type CompensationRecord, compensate } from 
 import { ActionContext, type SignalSource } from './action-context.js';
 import { Attempt, Sleep } from './attempt.js';
 import { LoadBalancer } from './balancer.js';
+import { Bulkheads } from './bulkheads.js';
 import { nowIso } from './clock.js';
 import { conditionHolds, handlesFailure } from './conditions.js';
 import { Heap } from './heap.js';
 import { buildOutput, type RunRecordView } from './output.js';
 import type { ExecutionPlan } from './plan-types.js';
-import { localOrder } from './planner.js';
 import type { RunDeps } from './run-options.js';
+import {
+  type ActionRt,
+  actionOrder,
+  failureBeforeResume,
+  initialActions,
+  initialSteps,
+  type StepRt,
+  stepOrder,
+} from './run-state.js';
 
 const S = EnumStepState;
 const TERMINAL = new Set<string>([S.COMPLETED, S.FAILED, S.SKIPPED, S.CANCELLED, S.TIMEOUT, S.COMPENSATED]);
 
 /** Default retries the RETRY strategy gives actions that declare none. */
 export const RETRY_STRATEGY_DEFAULT_RETRIES = 3;
-
-interface ActionRt {
-  state: EnumStepState;
-  epoch: number;
-  attempts: number;
-  result: unknown;
-  error: OnexError | null;
-  startedMs: number;
-  durationMs: number;
-  /** The attempt in flight, if any. */
-  attempt: Attempt | null;
-  /** The backoff sleep before the next attempt, if any. */
-  sleep: Sleep | null;
-  backoff: IBackoff<unknown> | null;
-  /** The node instance that ran the last attempt (the saga compensates through it). */
-  ranOn: Invoker | null;
-}
-
-interface StepRt {
-  state: EnumStepState;
-  reason: SkipReason | null;
-  remainingDeps: number;
-  startedAt: string | null;
-  startedMs: number;
-  durationMs: number;
-  output: unknown;
-  error: OnexError | null;
-  timer: NodeJS.Timeout | undefined;
-  /** Actions of the step in the order they may start (same-step dependencies respected). */
-  order: number[];
-  /** Next position in `order` (SEQUENTIAL steps). */
-  next: number;
-  /** Per action (by position in the step): same-step dependencies not yet completed. */
-  localRemaining: Map<number, number>;
-  finishedActions: number;
-}
 
 /** Runs one plan to its end and builds the output. Create one per `process()` call. */
 export class WorkflowRun {
@@ -89,8 +62,7 @@ export class WorkflowRun {
   private readonly balancer = new LoadBalancer<Invoker>();
   private readonly invokers = new Map<string, readonly Invoker[]>();
   private readonly stepIndexById = new Map<string, number>();
-  private readonly inFlightByTarget = new Map<string, number>();
-  private readonly parked = new Map<string, number[]>();
+  private readonly bulkheads: Bulkheads;
   /** Action indices in the order they completed (the saga undoes them in reverse). */
   private readonly completionOrder: number[] = [];
   /** Steps whose dependencies all ended, waiting to be considered (a stack: see `pump`). */
@@ -132,71 +104,14 @@ export class WorkflowRun {
           ? input.maxParallelSteps
           : Infinity;
     this.actionLimit = input.maxParallelSteps;
-    const resumed = deps.resume?.actions;
-    this.actions = plan.actions.map((pa) => {
-      const before = resumed?.get(pa.action.actionId);
-      return {
-        // COMPLETED (and COMPENSATED) survive a resume; anything else (RUNNING when the owner died) runs again, same key.
-        state: before?.state === S.COMPLETED || before?.state === S.COMPENSATED ? before.state : S.PENDING,
-        epoch: before?.epoch ?? 1,
-        attempts: before?.attempt ?? 0,
-        result: before?.state === S.COMPLETED ? before.result : undefined,
-        error: null,
-        startedMs: 0,
-        durationMs: 0,
-        attempt: null,
-        sleep: null,
-        backoff: null,
-        ranOn: null,
-      };
-    });
+    this.actions = initialActions(plan, deps.resume);
     // Actions completed before a resume are undone by the saga too (their exact order is not recorded: planned order).
     for (const a of plan.actionOrder) if (this.actions[a]!.state === S.COMPLETED) this.completionOrder.push(a);
-    this.steps = plan.steps.map((ps) => {
-      const order = localOrder(ps, plan.actions);
-      const localRemaining = new Map<number, number>();
-      ps.actions.forEach((a, pos) => {
-        localRemaining.set(pos, plan.actions[a]!.localDeps.length);
-      });
-      return {
-        state: S.PENDING,
-        reason: null,
-        remainingDeps: ps.deps.length,
-        startedAt: null,
-        startedMs: 0,
-        durationMs: 0,
-        output: undefined,
-        error: null,
-        timer: undefined,
-        order,
-        next: 0,
-        localRemaining,
-        finishedActions: 0,
-      };
-    });
-    const steps = plan.steps;
-    steps.forEach((ps) => {
-      this.stepIndexById.set(ps.step.stepId, ps.index);
-    });
-    this.readySteps =
-      this.mode === EnumExecutionMode.SEQUENTIAL
-        ? new Heap((a, b) => steps[a]!.orderIndex < steps[b]!.orderIndex)
-        : new Heap((a, b) => {
-            const x = steps[a]!;
-            const y = steps[b]!;
-            if (x.priority !== y.priority) return x.priority > y.priority;
-            if (x.criticalPathLength !== y.criticalPathLength) return x.criticalPathLength > y.criticalPathLength;
-            return x.orderIndex < y.orderIndex;
-          });
-    const acts = plan.actions;
-    this.readyActions = new Heap((a, b) => {
-      const pa = acts[a]!.action.priority;
-      const pb = acts[b]!.action.priority;
-      if (pa !== pb) return pa > pb;
-      const oa = steps[acts[a]!.stepIndex]!.orderIndex;
-      const ob = steps[acts[b]!.stepIndex]!.orderIndex;
-      return oa !== ob ? oa < ob : a < b;
-    });
+    this.steps = initialSteps(plan);
+    for (const ps of plan.steps) this.stepIndexById.set(ps.step.stepId, ps.index);
+    this.readySteps = new Heap(stepOrder(plan, this.mode));
+    this.readyActions = new Heap(actionOrder(plan));
+    this.bulkheads = new Bulkheads(input.nodeConcurrency);
     this.record = {
       completed: [],
       failed: [],
@@ -255,7 +170,7 @@ export class WorkflowRun {
       });
     if (this.deps.signal?.aborted) onCancel();
     else this.deps.signal?.addEventListener('abort', onCancel, { once: true });
-    const failedBefore = this.failureBeforeResume();
+    const failedBefore = failureBeforeResume(this.plan, this.deps.resume, this.strategy);
     this.guard(() => {
       if (failedBefore) return this.finishFailedRun(failedBefore);
       for (let i = this.plan.order.length - 1; i >= 0; i--) {
@@ -288,34 +203,6 @@ export class WorkflowRun {
       output,
     });
     return output;
-  }
-
-  /**
-   * A resumed run that had already failed for good under a stopping strategy (an action recorded FAILED or TIMEOUT,
-   * or a compensation recorded): it is not run again; resuming finishes its failure, i.e. the saga (spec §5: an
-   * interrupted compensation resumes).
-   */
-  private failureBeforeResume(): { a: number; error: OnexError } | null {
-    const resumed = this.deps.resume?.actions;
-    if (!resumed || this.strategy === EnumFailureStrategy.CONTINUE_ON_ERROR) return null;
-    let compensating = false;
-    for (const pa of this.plan.actions) {
-      const before = resumed.get(pa.action.actionId);
-      if (before?.state === S.FAILED || before?.state === S.TIMEOUT) {
-        const code = before.error?.code ?? EnumCoreErrorCode.OPERATION_FAILED;
-        const message = before.error?.message ?? `action ${pa.action.actionId} failed before the resume`;
-        return { a: pa.index, error: new OnexError(code, message) };
-      }
-      if (before?.state === S.COMPENSATED) compensating = true;
-    }
-    if (!compensating) return null;
-    return {
-      a: -1,
-      error: new OnexError(
-        EnumCoreErrorCode.ORCHESTRATOR_EXEC_WORKFLOW_FAILED,
-        'the run had failed and its compensation was interrupted',
-      ),
-    };
   }
 
   /** Record the steps as they stood, then stop with the recorded failure: `execute` then runs the rest of the saga. */
@@ -678,32 +565,20 @@ export class WorkflowRun {
       const target = this.plan.actions[a]!.action.targetNodeType;
       if (!this.hasRoom(target)) {
         // Bulkhead full: park it; a slot of the same node type freeing up brings it back.
-        let parked = this.parked.get(target);
-        if (!parked) {
-          parked = [];
-          this.parked.set(target, parked);
-        }
-        parked.push(a);
+        this.bulkheads.park(target, a);
         continue;
       }
       this.runAction(a);
     }
   }
 
-  /** Bulkheads (`nodeConcurrency`): whether another call to `target` fits. */
   private hasRoom(target: string): boolean {
-    const limit = this.plan.input.nodeConcurrency[target];
-    return limit === undefined || (this.inFlightByTarget.get(target) ?? 0) < limit;
-  }
-
-  private acquireTarget(target: string): void {
-    this.inFlightByTarget.set(target, (this.inFlightByTarget.get(target) ?? 0) + 1);
+    return this.bulkheads.hasRoom(target);
   }
 
   private releaseTarget(target: string): void {
-    this.inFlightByTarget.set(target, (this.inFlightByTarget.get(target) ?? 1) - 1);
-    const parked = this.parked.get(target);
-    if (parked && parked.length > 0) this.readyActions.push(parked.shift()!);
+    const next = this.bulkheads.release(target);
+    if (next !== undefined) this.readyActions.push(next);
   }
 
   private retryCountOf(action: ModelAction): number {
@@ -719,7 +594,7 @@ export class WorkflowRun {
     if (this.mode === EnumExecutionMode.BATCH) this.record.loadBalancedOperations++;
     const claim = this.beginAttempt(a);
     this.callsInFlight++;
-    this.acquireTarget(pa.action.targetNodeType);
+    this.bulkheads.acquire(pa.action.targetNodeType);
     this.actions[a]!.ranOn = invoker;
     const release = () => {
       this.endAttempt(invoker, instances, pa.action.targetNodeType);
@@ -954,7 +829,7 @@ export class WorkflowRun {
     const invoker = instances.length === 1 ? instances[0]! : this.balancer.acquire(instances);
     this.record.batches++;
     this.record.loadBalancedOperations += live.length;
-    this.acquireTarget(target);
+    this.bulkheads.acquire(target);
     for (const a of live) this.actions[a]!.ranOn = invoker;
     const claims = live.map((a) => this.beginAttempt(a));
     this.callsInFlight++;

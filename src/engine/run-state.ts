@@ -1,0 +1,163 @@
+/**
+ * The mutable state of one run: per action and per step, built from the plan (and from what a resumed run had
+ * already done), plus the orders of the scheduler's two ready queues.
+ * @module
+ */
+import type { IBackoff } from 'cockatiel';
+import { EnumCoreErrorCode } from '../errors/error-codes.js';
+import { OnexError } from '../errors/onex-error.js';
+import { EnumExecutionMode, EnumFailureStrategy, EnumStepState } from '../models/enums.js';
+import type { SkipReason } from '../models/orchestrator-output.js';
+import type { Invoker } from '../nodes/node-adapter.js';
+import type { Attempt, Sleep } from './attempt.js';
+import type { ExecutionPlan } from './plan-types.js';
+import { localOrder } from './planner.js';
+import type { ResumeState } from './run-options.js';
+
+const S = EnumStepState;
+
+/** One action as the run goes. */
+export interface ActionRt {
+  state: EnumStepState;
+  epoch: number;
+  attempts: number;
+  result: unknown;
+  error: OnexError | null;
+  startedMs: number;
+  durationMs: number;
+  /** The attempt in flight, if any. */
+  attempt: Attempt | null;
+  /** The backoff sleep before the next attempt, if any. */
+  sleep: Sleep | null;
+  backoff: IBackoff<unknown> | null;
+  /** The node instance that ran the last attempt (the saga compensates through it). */
+  ranOn: Invoker | null;
+}
+
+/** One step as the run goes. */
+export interface StepRt {
+  state: EnumStepState;
+  reason: SkipReason | null;
+  remainingDeps: number;
+  startedAt: string | null;
+  startedMs: number;
+  durationMs: number;
+  output: unknown;
+  error: OnexError | null;
+  timer: NodeJS.Timeout | undefined;
+  /** Actions of the step in the order they may start (same-step dependencies respected). */
+  order: number[];
+  /** Next position in `order` (SEQUENTIAL steps). */
+  next: number;
+  /** Per action (by position in the step): same-step dependencies not yet completed. */
+  localRemaining: Map<number, number>;
+  finishedActions: number;
+}
+
+/** Initial action states: COMPLETED (and COMPENSATED) survive a resume; anything else runs (again, same key). */
+export function initialActions(plan: ExecutionPlan, resume: ResumeState | undefined): ActionRt[] {
+  const resumed = resume?.actions;
+  return plan.actions.map((pa) => {
+    const before = resumed?.get(pa.action.actionId);
+    return {
+      state: before?.state === S.COMPLETED || before?.state === S.COMPENSATED ? before.state : S.PENDING,
+      epoch: before?.epoch ?? 1,
+      attempts: before?.attempt ?? 0,
+      result: before?.state === S.COMPLETED ? before.result : undefined,
+      error: null,
+      startedMs: 0,
+      durationMs: 0,
+      attempt: null,
+      sleep: null,
+      backoff: null,
+      ranOn: null,
+    };
+  });
+}
+
+/** Initial step states: all PENDING, waiting for their dependencies. */
+export function initialSteps(plan: ExecutionPlan): StepRt[] {
+  return plan.steps.map((ps) => {
+    const localRemaining = new Map<number, number>();
+    ps.actions.forEach((a, pos) => {
+      localRemaining.set(pos, plan.actions[a]!.localDeps.length);
+    });
+    return {
+      state: S.PENDING,
+      reason: null,
+      remainingDeps: ps.deps.length,
+      startedAt: null,
+      startedMs: 0,
+      durationMs: 0,
+      output: undefined,
+      error: null,
+      timer: undefined,
+      order: localOrder(ps, plan.actions),
+      next: 0,
+      localRemaining,
+      finishedActions: 0,
+    };
+  });
+}
+
+/**
+ * Which ready step goes first: planned order in SEQUENTIAL; otherwise higher priority, then longer remaining
+ * critical path, then planned order (spec §4).
+ */
+export function stepOrder(plan: ExecutionPlan, mode: EnumExecutionMode): (a: number, b: number) => boolean {
+  const steps = plan.steps;
+  if (mode === EnumExecutionMode.SEQUENTIAL) return (a, b) => steps[a]!.orderIndex < steps[b]!.orderIndex;
+  return (a, b) => {
+    const x = steps[a]!;
+    const y = steps[b]!;
+    if (x.priority !== y.priority) return x.priority > y.priority;
+    if (x.criticalPathLength !== y.criticalPathLength) return x.criticalPathLength > y.criticalPathLength;
+    return x.orderIndex < y.orderIndex;
+  };
+}
+
+/** Which ready action goes first: higher priority, then its step's planned order, then declaration. */
+export function actionOrder(plan: ExecutionPlan): (a: number, b: number) => boolean {
+  const steps = plan.steps;
+  const acts = plan.actions;
+  return (a, b) => {
+    const pa = acts[a]!.action.priority;
+    const pb = acts[b]!.action.priority;
+    if (pa !== pb) return pa > pb;
+    const oa = steps[acts[a]!.stepIndex]!.orderIndex;
+    const ob = steps[acts[b]!.stepIndex]!.orderIndex;
+    return oa !== ob ? oa < ob : a < b;
+  };
+}
+
+/**
+ * A resumed run that had already failed for good under a stopping strategy (an action recorded FAILED or TIMEOUT,
+ * or a compensation recorded): it is not run again; resuming finishes its failure, i.e. the saga (spec §5: an
+ * interrupted compensation resumes).
+ */
+export function failureBeforeResume(
+  plan: ExecutionPlan,
+  resume: ResumeState | undefined,
+  strategy: EnumFailureStrategy,
+): { a: number; error: OnexError } | null {
+  const resumed = resume?.actions;
+  if (!resumed || strategy === EnumFailureStrategy.CONTINUE_ON_ERROR) return null;
+  let compensating = false;
+  for (const pa of plan.actions) {
+    const before = resumed.get(pa.action.actionId);
+    if (before?.state === S.FAILED || before?.state === S.TIMEOUT) {
+      const code = before.error?.code ?? EnumCoreErrorCode.OPERATION_FAILED;
+      const message = before.error?.message ?? `action ${pa.action.actionId} failed before the resume`;
+      return { a: pa.index, error: new OnexError(code, message) };
+    }
+    if (before?.state === S.COMPENSATED) compensating = true;
+  }
+  if (!compensating) return null;
+  return {
+    a: -1,
+    error: new OnexError(
+      EnumCoreErrorCode.ORCHESTRATOR_EXEC_WORKFLOW_FAILED,
+      'the run had failed and its compensation was interrupted',
+    ),
+  };
+}
