@@ -563,17 +563,13 @@ export class WorkflowRun {
       // Aborted while it waited (its step timed out): it must never start.
       if (this.actions[a]!.state !== S.PENDING) continue;
       const target = this.plan.actions[a]!.action.targetNodeType;
-      if (!this.hasRoom(target)) {
+      if (!this.bulkheads.hasRoom(target)) {
         // Bulkhead full: park it; a slot of the same node type freeing up brings it back.
         this.bulkheads.park(target, a);
         continue;
       }
       this.runAction(a);
     }
-  }
-
-  private hasRoom(target: string): boolean {
-    return this.bulkheads.hasRoom(target);
   }
 
   private releaseTarget(target: string): void {
@@ -813,7 +809,7 @@ export class WorkflowRun {
   private pumpBatches(): void {
     while (!this.stopReason && this.batchUnits.length > 0 && this.callsInFlight < this.actionLimit) {
       const next = this.batchUnits.findIndex((unit) =>
-        this.hasRoom(this.plan.actions[unit[0]!]!.action.targetNodeType),
+        this.bulkheads.hasRoom(this.plan.actions[unit[0]!]!.action.targetNodeType),
       );
       if (next < 0) return;
       this.runBatch(this.batchUnits.splice(next, 1)[0]!);

@@ -8,7 +8,6 @@ import {
   type ModelWorkflowStepInput,
   NodeOrchestrator,
   type NodeOrchestratorOptions,
-  OnexError,
 } from '../../../src/index.js';
 import { createLogger } from '../../../src/observability/logger.js';
 
@@ -78,26 +77,8 @@ export function steps(...list: readonly (TestStep & { actionId?: string })[]): M
   return list.map(({ actionId: _unused, ...rest }) => rest);
 }
 
-/** Await a promise that must reject with an `OnexError` and return the error. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<OnexError> {
-  let value: unknown;
-  try {
-    value = await promise;
-  } catch (err) {
-    if (err instanceof OnexError) return err;
-    throw new Error(`expected an OnexError, got ${String(err)}`);
-  }
-  throw new Error(`expected a rejection, got ${JSON.stringify(value)?.slice(0, 300)}`);
-}
-
-/** The partial output a rejection carries in `context.output`. */
-export function outputOf(err: OnexError): ModelOrchestratorOutput {
-  const output = err.context.output;
-  if (!output || typeof output !== 'object' || !('workflowState' in output)) {
-    throw new Error(`error ${String(err)} carries no output`);
-  }
-  return output as ModelOrchestratorOutput;
-}
+// One definition of these for every engine-level test (test/unit/engine/support.ts).
+export { outputOf, rejectionOf } from '../engine/support.js';
 
 /** Step name → state. */
 export function statesByName(output: ModelOrchestratorOutput): Record<string, string> {
