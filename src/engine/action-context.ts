@@ -1,6 +1,7 @@
 /**
- * The `NodeContext` of one attempt: plain fields, plus a `signal` read from the attempt only when the node asks
- * (so attempts whose node never looks at it never build an AbortController).
+ * The `NodeContext` of one attempt: plain fields, plus what is costly to build made only when the node reads it —
+ * `signal` (an AbortController per attempt) and `inputs` / `inputsById` (the dependencies' results). Most nodes read
+ * neither, and a short step cannot afford to pay for them (bench/PROFILE.md).
  * @module
  */
 import type { ModelONEXContainer } from '../container/container.js';
@@ -13,21 +14,49 @@ export interface SignalSource {
   readonly signal: AbortSignal;
 }
 
+/** The results an action receives: from its own step's dependencies, then from the steps it depends on. */
+export interface ActionInputs {
+  readonly inputs: readonly unknown[];
+  readonly inputsById: Readonly<Record<string, unknown>>;
+}
+
+/** Where a context reads its inputs from, when asked (the run: results never change once recorded). */
+export interface InputSource {
+  inputsOf(a: number): ActionInputs;
+}
+
+/** Fields of a run every context of it shares. */
+export interface RunContextFields {
+  readonly workflowInput: Readonly<Record<string, unknown>>;
+  readonly workflowId: string;
+  readonly operationId: string;
+  readonly container: ModelONEXContainer;
+  readonly logger: Logger;
+  readonly inputSource: InputSource;
+}
+
 /** A node's context, with the signal of its attempt. */
 export class ActionContext implements NodeContext {
+  private resolved: ActionInputs | undefined;
+
   constructor(
-    readonly inputs: readonly unknown[],
-    readonly inputsById: Readonly<Record<string, unknown>>,
+    private readonly run: RunContextFields,
+    private readonly index: number,
     readonly attempt: number,
     readonly action: ModelAction,
     readonly stepName: string,
-    readonly workflowInput: Readonly<Record<string, unknown>>,
-    readonly workflowId: string,
-    readonly operationId: string,
-    readonly container: ModelONEXContainer,
-    readonly logger: Logger,
     private readonly source: SignalSource,
   ) {}
+
+  get inputs(): readonly unknown[] {
+    this.resolved ??= this.run.inputSource.inputsOf(this.index);
+    return this.resolved.inputs;
+  }
+
+  get inputsById(): Readonly<Record<string, unknown>> {
+    this.resolved ??= this.run.inputSource.inputsOf(this.index);
+    return this.resolved.inputsById;
+  }
 
   get signal(): AbortSignal {
     return this.source.signal;
@@ -39,6 +68,26 @@ export class ActionContext implements NodeContext {
 
   get operationData(): Readonly<Record<string, unknown>> {
     return this.action.operationData;
+  }
+
+  get workflowInput(): Readonly<Record<string, unknown>> {
+    return this.run.workflowInput;
+  }
+
+  get workflowId(): string {
+    return this.run.workflowId;
+  }
+
+  get operationId(): string {
+    return this.run.operationId;
+  }
+
+  get container(): ModelONEXContainer {
+    return this.run.container;
+  }
+
+  get logger(): Logger {
+    return this.run.logger;
   }
 
   /** A plain-object copy (spread loses getters): what the saga and user code that copies a context should use. */

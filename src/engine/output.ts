@@ -63,36 +63,11 @@ export function buildOutput(
 ): ModelOrchestratorOutput {
   const { input } = plan;
   const stepOutputs: Record<string, unknown> = {};
-  const stepReports: StepReport[] = plan.steps.map((ps, s) => {
+  for (let s = 0; s < plan.steps.length; s++) {
     const rt = final.steps[s]!;
-    if (rt.state === EnumStepState.COMPLETED) stepOutputs[ps.step.stepName] = rt.output;
-    return {
-      stepId: ps.step.stepId,
-      stepName: ps.step.stepName,
-      state: rt.state,
-      reason: rt.state === EnumStepState.PENDING ? 'not_started' : rt.reason,
-      attempts: ps.actions.reduce((n, a) => Math.max(n, final.actions[a]!.attempts), 0),
-      startedAt: rt.startedAt,
-      durationMs: rt.durationMs,
-      error: rt.error ? { code: rt.error.code, message: rt.error.message } : null,
-      actions: ps.actions.map((a) => {
-        const ar = final.actions[a]!;
-        return {
-          actionId: plan.actions[a]!.action.actionId,
-          targetNodeType: plan.actions[a]!.action.targetNodeType,
-          state: ar.state,
-          attempts: ar.attempts,
-          durationMs: ar.durationMs,
-          epoch: ar.epoch,
-          error: ar.error ? { code: ar.error.code, message: ar.error.message } : null,
-        };
-      }),
-    };
-  });
-  const actionsEmitted: ModelAction[] = plan.actionOrder.map((a) =>
-    withLease(plan.actions[a]!.action, leaseId, final.actions[a]!.epoch),
-  );
-  return {
+    if (rt.state === EnumStepState.COMPLETED) stepOutputs[plan.steps[s]!.step.stepName] = rt.output;
+  }
+  const output = {
     workflowId: input.workflowId,
     operationId: final.operationId,
     workflowState: final.state,
@@ -102,7 +77,6 @@ export function buildOutput(
     completedSteps: record.completed,
     failedSteps: record.failed,
     skippedSteps: record.skipped,
-    actionsEmitted,
     results: record.results,
     stepOutputs,
     errors: record.errors,
@@ -111,7 +85,6 @@ export function buildOutput(
     peakConcurrency: record.peakConcurrency,
     loadBalancedOperations: record.loadBalancedOperations,
     batches: record.batches,
-    stepReports,
     leaseId,
     startedAt: record.startedAt,
     completedAt: nowIso(),
@@ -125,4 +98,67 @@ export function buildOutput(
       ...final.extraMetadata,
     },
   };
+  // The two per-action lists are made on first read: most callers only look at the state and the results, and
+  // building them is a tenth of a short run (bench/PROFILE.md). The run state they read is final by now.
+  lazyProperty(output, 'actionsEmitted', () =>
+    plan.actionOrder.map((a) => withLease(plan.actions[a]!.action, leaseId, final.actions[a]!.epoch)),
+  );
+  lazyProperty(output, 'stepReports', () => stepReportsOf(plan, final.steps, final.actions));
+  return output as typeof output & Pick<ModelOrchestratorOutput, 'actionsEmitted' | 'stepReports'>;
+}
+
+/** Per-step reports in planned order. */
+function stepReportsOf(
+  plan: ExecutionPlan,
+  steps: readonly StepView[],
+  actions: readonly ActionView[],
+): StepReport[] {
+  return plan.steps.map((ps, s) => {
+    const rt = steps[s]!;
+    return {
+      stepId: ps.step.stepId,
+      stepName: ps.step.stepName,
+      state: rt.state,
+      reason: rt.state === EnumStepState.PENDING ? 'not_started' : rt.reason,
+      attempts: ps.actions.reduce((n, a) => Math.max(n, actions[a]!.attempts), 0),
+      startedAt: rt.startedAt,
+      durationMs: rt.durationMs,
+      error: rt.error ? { code: rt.error.code, message: rt.error.message } : null,
+      actions: ps.actions.map((a) => {
+        const ar = actions[a]!;
+        return {
+          actionId: plan.actions[a]!.action.actionId,
+          targetNodeType: plan.actions[a]!.action.targetNodeType,
+          state: ar.state,
+          attempts: ar.attempts,
+          durationMs: ar.durationMs,
+          epoch: ar.epoch,
+          error: ar.error ? { code: ar.error.code, message: ar.error.message } : null,
+        };
+      }),
+    };
+  });
+}
+
+/**
+ * Define `key` on `target` as an enumerable property computed on first read (then kept): it serialises, spreads and
+ * compares like a plain field. Writable (assigning replaces it), so a copy made by spreading stays a plain object.
+ */
+function lazyProperty<T>(target: object, key: string, compute: () => T): void {
+  let value: T;
+  let done = false;
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      if (!done) {
+        value = compute();
+        done = true;
+      }
+      return value;
+    },
+    set(next: T) {
+      Object.defineProperty(target, key, { value: next, enumerable: true, writable: true, configurable: true });
+    },
+  });
 }

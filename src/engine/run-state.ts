@@ -45,59 +45,121 @@ export interface StepRt {
   output: unknown;
   error: OnexError | null;
   timer: NodeJS.Timeout | undefined;
-  /** Actions of the step in the order they may start (same-step dependencies respected). */
-  order: number[];
+  /** Actions of the step in the order they may start (same-step dependencies respected; shared, read-only). */
+  order: readonly number[];
   /** Next position in `order` (SEQUENTIAL steps). */
   next: number;
-  /** Per action (by position in the step): same-step dependencies not yet completed. */
-  localRemaining: Map<number, number>;
+  /**
+   * Per action (by position in the step): same-step dependencies not yet completed. Made when a PARALLEL step with
+   * more than one action starts (most steps have one action and need none).
+   */
+  localRemaining: Int32Array | null;
   finishedActions: number;
+}
+
+/**
+ * An action's state as a class: every instance has one shape from birth (numbers that become fractional start out as
+ * doubles), so a run's thousands of them are built and read without shape changes.
+ */
+class ActionRecord implements ActionRt {
+  error: OnexError | null = null;
+  startedMs = -0.5;
+  durationMs = -0.5;
+  attempt: Attempt | null = null;
+  sleep: Sleep | null = null;
+  backoff: IBackoff<unknown> | null = null;
+  ranOn: Invoker | null = null;
+
+  constructor(
+    public state: EnumStepState,
+    public epoch: number,
+    public attempts: number,
+    public result: unknown,
+  ) {
+    this.startedMs = 0;
+    this.durationMs = 0;
+  }
 }
 
 /** Initial action states: COMPLETED (and COMPENSATED) survive a resume; anything else runs (again, same key). */
 export function initialActions(plan: ExecutionPlan, resume: ResumeState | undefined): ActionRt[] {
   const resumed = resume?.actions;
-  return plan.actions.map((pa) => {
-    const before = resumed?.get(pa.action.actionId);
-    return {
-      state: before?.state === S.COMPLETED || before?.state === S.COMPENSATED ? before.state : S.PENDING,
-      epoch: before?.epoch ?? 1,
-      attempts: before?.attempt ?? 0,
-      result: before?.state === S.COMPLETED ? before.result : undefined,
-      error: null,
-      startedMs: 0,
-      durationMs: 0,
-      attempt: null,
-      sleep: null,
-      backoff: null,
-      ranOn: null,
+  const n = plan.actions.length;
+  const out = new Array<ActionRt>(n);
+  if (!resumed) {
+    for (let a = 0; a < n; a++) out[a] = new ActionRecord(S.PENDING, 1, 0, undefined);
+    return out;
+  }
+  for (let a = 0; a < n; a++) {
+    const before = resumed.get(plan.actions[a]!.action.actionId);
+    const kept = before?.state === S.COMPLETED || before?.state === S.COMPENSATED;
+    out[a] = new ActionRecord(
+      kept ? before.state : S.PENDING,
+      before?.epoch ?? 1,
+      before?.attempt ?? 0,
+      before?.state === S.COMPLETED ? before.result : undefined,
+    );
+  }
+  return out;
+}
+
+/** A step's state (a class, for the same reason as `ActionRecord`). */
+class StepRecord implements StepRt {
+  state: EnumStepState = S.PENDING;
+  reason: SkipReason | null = null;
+  startedAt: string | null = null;
+  startedMs = -0.5;
+  durationMs = -0.5;
+  output: unknown = undefined;
+  error: OnexError | null = null;
+  timer: NodeJS.Timeout | undefined = undefined;
+  next = 0;
+  localRemaining: Int32Array | null = null;
+  finishedActions = 0;
+
+  constructor(
+    public remainingDeps: number,
+    readonly order: readonly number[],
+  ) {
+    this.startedMs = 0;
+    this.durationMs = 0;
+  }
+}
+
+/** What every run of a plan shares: each step's action order, step ids to indices. Made once per plan. */
+export interface PlanLayout {
+  readonly orders: readonly (readonly number[])[];
+  readonly stepIndexById: ReadonlyMap<string, number>;
+  /** Every action with its step, as a run records them when it begins. */
+  readonly actionRefs: readonly { readonly actionId: string; readonly stepId: string }[];
+}
+
+const layouts = new WeakMap<ExecutionPlan, PlanLayout>();
+
+/** The layout of `plan`, computed on its first run. */
+export function layoutOf(plan: ExecutionPlan): PlanLayout {
+  let layout = layouts.get(plan);
+  if (!layout) {
+    layout = {
+      orders: plan.steps.map((ps) => localOrder(ps, plan.actions)),
+      stepIndexById: new Map(plan.steps.map((ps) => [ps.step.stepId, ps.index])),
+      actionRefs: plan.actions.map((pa) => ({
+        actionId: pa.action.actionId,
+        stepId: plan.steps[pa.stepIndex]!.step.stepId,
+      })),
     };
-  });
+    layouts.set(plan, layout);
+  }
+  return layout;
 }
 
 /** Initial step states: all PENDING, waiting for their dependencies. */
 export function initialSteps(plan: ExecutionPlan): StepRt[] {
-  return plan.steps.map((ps) => {
-    const localRemaining = new Map<number, number>();
-    ps.actions.forEach((a, pos) => {
-      localRemaining.set(pos, plan.actions[a]!.localDeps.length);
-    });
-    return {
-      state: S.PENDING,
-      reason: null,
-      remainingDeps: ps.deps.length,
-      startedAt: null,
-      startedMs: 0,
-      durationMs: 0,
-      output: undefined,
-      error: null,
-      timer: undefined,
-      order: localOrder(ps, plan.actions),
-      next: 0,
-      localRemaining,
-      finishedActions: 0,
-    };
-  });
+  const { orders } = layoutOf(plan);
+  const steps = plan.steps;
+  const out = new Array<StepRt>(steps.length);
+  for (let s = 0; s < steps.length; s++) out[s] = new StepRecord(steps[s]!.deps.length, orders[s]!);
+  return out;
 }
 
 /**

@@ -22,7 +22,13 @@ import { toWire } from '../models/wire.js';
 import type { BatchItem } from '../nodes/context.js';
 import { type Invoker, resolveInvokers } from '../nodes/node-adapter.js';
 import { type CompensationCandidate, type CompensationRecord, compensate } from '../resilience/saga.js';
-import { ActionContext, type SignalSource } from './action-context.js';
+import {
+  type ActionInputs,
+  ActionContext,
+  type InputSource,
+  type RunContextFields,
+  type SignalSource,
+} from './action-context.js';
 import { Attempt, Sleep } from './attempt.js';
 import { LoadBalancer } from './balancer.js';
 import { Bulkheads } from './bulkheads.js';
@@ -38,6 +44,7 @@ import {
   failureBeforeResume,
   initialActions,
   initialSteps,
+  layoutOf,
   type StepRt,
   stepOrder,
 } from './run-state.js';
@@ -49,8 +56,9 @@ const TERMINAL = new Set<string>([S.COMPLETED, S.FAILED, S.SKIPPED, S.CANCELLED,
 export const RETRY_STRATEGY_DEFAULT_RETRIES = 3;
 
 /** Runs one plan to its end and builds the output. Create one per `process()` call. */
-export class WorkflowRun {
+export class WorkflowRun implements InputSource {
   readonly runId: string;
+  private readonly contextFields: RunContextFields;
   private readonly mode: EnumExecutionMode;
   private readonly strategy: EnumFailureStrategy;
   private readonly stepLimit: number;
@@ -61,7 +69,7 @@ export class WorkflowRun {
   private readonly readyActions: Heap;
   private readonly balancer = new LoadBalancer<Invoker>();
   private readonly invokers = new Map<string, readonly Invoker[]>();
-  private readonly stepIndexById = new Map<string, number>();
+  private readonly stepIndexById: ReadonlyMap<string, number>;
   private readonly bulkheads: Bulkheads;
   /** Action indices in the order they completed (the saga undoes them in reverse). */
   private readonly completionOrder: number[] = [];
@@ -95,6 +103,14 @@ export class WorkflowRun {
     // A plan run before (the same built input processed again) gets a fresh operation id: one id per execution.
     this.runId = !deps.resume && usedPlans.has(plan) ? crypto.randomUUID() : input.operationId;
     usedPlans.add(plan);
+    this.contextFields = {
+      workflowInput: input.inputData,
+      workflowId: input.workflowId,
+      operationId: this.runId,
+      container: deps.container,
+      logger: deps.container.logger,
+      inputSource: this,
+    };
     this.mode = input.dependencyResolutionEnabled ? input.executionMode : EnumExecutionMode.SEQUENTIAL;
     this.strategy = input.failureStrategy;
     this.stepLimit =
@@ -108,7 +124,7 @@ export class WorkflowRun {
     // Actions completed before a resume are undone by the saga too (their exact order is not recorded: planned order).
     for (const a of plan.actionOrder) if (this.actions[a]!.state === S.COMPLETED) this.completionOrder.push(a);
     this.steps = initialSteps(plan);
-    for (const ps of plan.steps) this.stepIndexById.set(ps.step.stepId, ps.index);
+    this.stepIndexById = layoutOf(plan).stepIndexById;
     this.readySteps = new Heap(stepOrder(plan, this.mode));
     this.readyActions = new Heap(actionOrder(plan));
     this.bulkheads = new Bulkheads(input.nodeConcurrency);
@@ -148,10 +164,7 @@ export class WorkflowRun {
         leaseId: this.deps.leaseId,
         startedAt: this.record.startedAt,
         definition: input,
-        actions: this.plan.actions.map((pa) => ({
-          actionId: pa.action.actionId,
-          stepId: input.steps[pa.stepIndex]!.stepId,
-        })),
+        actions: layoutOf(this.plan).actionRefs,
       });
     this.globalTimer = setTimeout(() => {
       this.stop(
@@ -388,11 +401,17 @@ export class WorkflowRun {
       if (rt.finishedActions === ps.actions.length) return this.finishRunningStep(s);
     }
     rt.timer = setTimeout(() => this.guard(() => this.timeoutStep(s)), ps.step.timeoutMs);
-    if (ps.step.executionMode === EnumExecutionMode.PARALLEL) {
+    if (ps.actions.length === 1) {
+      const a = ps.actions[0]!;
+      if (this.actions[a]!.state === S.PENDING) this.queueAction(a);
+    } else if (ps.step.executionMode === EnumExecutionMode.PARALLEL) {
+      const remaining = new Int32Array(ps.actions.length);
+      rt.localRemaining = remaining;
       ps.actions.forEach((a, pos) => {
-        const open = this.plan.actions[a]!.localDeps.filter((d) => this.actions[ps.actions[d]!]!.state !== S.COMPLETED);
-        rt.localRemaining.set(pos, open.length);
-        if (open.length === 0 && this.actions[a]!.state === S.PENDING) this.queueAction(a);
+        let open = 0;
+        for (const d of this.plan.actions[a]!.localDeps) if (this.actions[ps.actions[d]!]!.state !== S.COMPLETED) open++;
+        remaining[pos] = open;
+        if (open === 0 && this.actions[a]!.state === S.PENDING) this.queueAction(a);
       });
     } else {
       while (rt.next < rt.order.length) {
@@ -416,10 +435,10 @@ export class WorkflowRun {
     if (this.stopReason) return;
     if (ps.step.executionMode === EnumExecutionMode.PARALLEL) {
       const pos = ps.actions.indexOf(a);
+      const remaining = rt.localRemaining!;
       ps.actions.forEach((b, bpos) => {
         if (this.plan.actions[b]!.localDeps.includes(pos)) {
-          const left = rt.localRemaining.get(bpos)! - 1;
-          rt.localRemaining.set(bpos, left);
+          const left = --remaining[bpos]!;
           if (left === 0 && this.actions[b]!.state === S.PENDING) this.queueAction(b);
         }
       });
@@ -979,6 +998,19 @@ export class WorkflowRun {
 
   private context(a: number, source: SignalSource): ActionContext {
     const pa = this.plan.actions[a]!;
+    return new ActionContext(
+      this.contextFields,
+      a,
+      this.actions[a]!.attempts,
+      pa.action,
+      this.plan.steps[pa.stepIndex]!.step.stepName,
+      source,
+    );
+  }
+
+  /** What action `a` receives as inputs: its same-step dependencies' results, then its step's dependencies' outputs. */
+  inputsOf(a: number): ActionInputs {
+    const pa = this.plan.actions[a]!;
     const ps = this.plan.steps[pa.stepIndex]!;
     const inputs: unknown[] = [];
     const inputsById: Record<string, unknown> = {};
@@ -994,20 +1026,7 @@ export class WorkflowRun {
         inputsById[id] = rt.output;
       }
     }
-    const { input } = this.plan;
-    return new ActionContext(
-      inputs,
-      inputsById,
-      this.actions[a]!.attempts,
-      pa.action,
-      ps.step.stepName,
-      input.inputData,
-      input.workflowId,
-      this.runId,
-      this.deps.container,
-      this.deps.container.logger,
-      source,
-    );
+    return { inputs, inputsById };
   }
 
   private emit(s: number): void {

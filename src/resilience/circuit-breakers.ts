@@ -50,12 +50,16 @@ function countsAsFailure(err: unknown): boolean {
   return !(err instanceof OnexError && err.code === EnumCoreErrorCode.ORCHESTRATOR_EXEC_CANCELLED);
 }
 
+interface BreakerEntry {
+  readonly policy: CircuitBreakerPolicy;
+  readonly settings: CircuitBreakerSettings;
+  /** No failure counted since the last success while closed: calls may bypass the policy (see `execute`). */
+  clean: boolean;
+}
+
 /** The breakers of one orchestrator, one per target node type, created on first use. */
 export class CircuitBreakerRegistry {
-  private readonly policies = new Map<
-    string,
-    { policy: CircuitBreakerPolicy; settings: CircuitBreakerSettings } | null
-  >();
+  private readonly policies = new Map<string, BreakerEntry | null>();
   private readonly defaults: CircuitBreakerSettings;
 
   constructor(private readonly options: CircuitBreakerOptions | false = {}) {
@@ -67,11 +71,28 @@ export class CircuitBreakerRegistry {
    * Run `call` through the breaker of `targetNodeType`. When the circuit is open, `call` is not invoked and the
    * promise rejects with RESOURCE_UNAVAILABLE (retryable: the circuit may half-open later).
    */
-  async execute<T>(targetNodeType: string, call: () => Promise<T>): Promise<T> {
+  execute<T>(targetNodeType: string, call: () => Promise<T>): Promise<T> {
     const entry = this.entry(targetNodeType);
     if (!entry) return call();
+    // Fast path: closed with no failure counted since the last success — the policy would only pass the call through.
+    // Its outcome still reaches the policy when it matters: every failure, and the success that ends a streak.
+    if (entry.clean && entry.policy.state === CircuitState.Closed) {
+      return call().then(
+        (value) => {
+          if (!entry.clean) return this.countSuccess(entry).then(() => value);
+          return value;
+        },
+        (err: unknown) => this.countFailure(entry, err),
+      );
+    }
+    return this.throughPolicy(targetNodeType, entry, call);
+  }
+
+  private async throughPolicy<T>(targetNodeType: string, entry: BreakerEntry, call: () => Promise<T>): Promise<T> {
     try {
-      return await entry.policy.execute(call);
+      const value = await entry.policy.execute(call);
+      if (entry.policy.state === CircuitState.Closed) entry.clean = true;
+      return value;
     } catch (err) {
       if (isBrokenCircuitError(err)) {
         throw new OnexError(
@@ -80,8 +101,25 @@ export class CircuitBreakerRegistry {
           { context: { targetNodeType, circuitState: STATE[entry.policy.state] } },
         );
       }
+      if (countsAsFailure(err)) entry.clean = false;
       throw err;
     }
+  }
+
+  /** A call that went by the fast path failed: count it (the policy may open), then reject with its error. */
+  private async countFailure(entry: BreakerEntry, err: unknown): Promise<never> {
+    if (countsAsFailure(err)) {
+      entry.clean = false;
+      await entry.policy.execute(() => Promise.reject(err)).catch(() => undefined);
+    }
+    throw err;
+  }
+
+  /** A fast-path call succeeded after another one failed meanwhile: the success ends the failure streak. */
+  private async countSuccess(entry: BreakerEntry): Promise<void> {
+    if (entry.policy.state !== CircuitState.Closed) return;
+    await entry.policy.execute(() => Promise.resolve()).catch(() => undefined);
+    if (entry.policy.state === CircuitState.Closed) entry.clean = true;
   }
 
   /** Whether breakers are on for `targetNodeType`. */
@@ -124,7 +162,7 @@ export class CircuitBreakerRegistry {
           halfOpenAfter: settings.cooldownMs,
           breaker: new ConsecutiveBreaker(settings.failureThreshold),
         });
-        entry = { policy, settings };
+        entry = { policy, settings, clean: true };
       }
       this.policies.set(targetNodeType, entry);
     }

@@ -31,6 +31,23 @@ type MutableRun = Mutable<Omit<StoredRun, 'actions' | 'leaseExpiresAt'>> & {
   actionsById: Map<string, StoredAction>;
 };
 
+/** One action's record, a class so every row has one shape from the start (rows change state in place). */
+class ActionRow implements Mutable<StoredAction> {
+  state: EnumStepState = EnumStepState.PENDING;
+  attempt = 0;
+  epoch = 1;
+  result: unknown = undefined;
+  error: StoredAction['error'] = null;
+  startedAt: string | null = null;
+
+  constructor(
+    readonly actionId: string,
+    readonly stepId: string,
+    public leaseId: string,
+    public updatedAt: string,
+  ) {}
+}
+
 /** Options of the memory store. */
 export interface MemoryStoreOptions {
   /**
@@ -53,20 +70,7 @@ export class MemoryStore implements Store {
   beginRun(run: RunStart): void {
     if (this.runs.has(run.runId)) throw runExists(run.runId);
     const actionsById = new Map<string, StoredAction>();
-    for (const a of run.actions) {
-      actionsById.set(a.actionId, {
-        actionId: a.actionId,
-        stepId: a.stepId,
-        state: EnumStepState.PENDING,
-        attempt: 0,
-        epoch: 1,
-        leaseId: run.leaseId,
-        result: undefined,
-        error: null,
-        startedAt: null,
-        updatedAt: run.startedAt,
-      });
-    }
+    for (const a of run.actions) actionsById.set(a.actionId, new ActionRow(a.actionId, a.stepId, run.leaseId, run.startedAt));
     const owner = run.owner ?? currentOwner();
     this.runs.set(run.runId, {
       runId: run.runId,
@@ -98,17 +102,16 @@ export class MemoryStore implements Store {
     if (!stored || stored.leaseId !== t.leaseId || stored.epoch !== t.expectedEpoch) {
       throw fenceError('action', t.actionId, stored, t);
     }
+    // Updated in place (the record is this store's own; readers get copies): no allocation per state change.
     const epoch = stored.epoch + 1;
-    run.actionsById.set(t.actionId, {
-      ...stored,
-      state: t.state,
-      attempt: t.attempt,
-      epoch,
-      result: t.result === undefined ? stored.result : t.result,
-      error: t.error === undefined ? stored.error : t.error,
-      startedAt: stored.startedAt ?? (t.state === EnumStepState.RUNNING ? t.at : null),
-      updatedAt: t.at,
-    });
+    const row = stored as Mutable<StoredAction>;
+    if (row.startedAt === null && t.state === EnumStepState.RUNNING) row.startedAt = t.at;
+    row.state = t.state;
+    row.attempt = t.attempt;
+    row.epoch = epoch;
+    if (t.result !== undefined) row.result = t.result;
+    if (t.error !== undefined) row.error = t.error;
+    row.updatedAt = t.at;
     return epoch;
   }
 
@@ -151,7 +154,11 @@ export class MemoryStore implements Store {
     run.leaseExpiresMs = Date.now() + t.leaseMs;
     run.ownerHost = t.owner.host;
     run.ownerPid = t.owner.pid;
-    for (const [id, a] of run.actionsById) run.actionsById.set(id, { ...a, leaseId: t.leaseId, epoch: a.epoch + 1 });
+    for (const a of run.actionsById.values()) {
+      const row = a as Mutable<StoredAction>;
+      row.leaseId = t.leaseId;
+      row.epoch++;
+    }
     return this.view(run);
   }
 
@@ -186,7 +193,7 @@ export class MemoryStore implements Store {
       definition: toWire(rest.definition),
       output: rest.output === undefined ? undefined : toWire(rest.output),
       leaseExpiresAt: new Date(leaseExpiresMs).toISOString(),
-      actions: [...actionsById.values()],
+      actions: [...actionsById.values()].map((a) => ({ ...a })),
     };
   }
 
