@@ -35,9 +35,14 @@ export interface RunContextFields {
   readonly inputSource: InputSource;
 }
 
-/** A node's context, with the signal of its attempt. */
+/**
+ * A node's context. Its abort signal is its attempt's (`source`), or — for a call the scheduler makes directly, where
+ * the context stands for the attempt — its own, made on first read and aborted by `abort`.
+ */
 export class ActionContext implements NodeContext {
-  private resolved: ActionInputs | undefined;
+  private resolved: ActionInputs | undefined = undefined;
+  private controller: AbortController | undefined = undefined;
+  private abortReason: unknown = undefined;
 
   constructor(
     private readonly run: RunContextFields,
@@ -45,7 +50,7 @@ export class ActionContext implements NodeContext {
     readonly attempt: number,
     readonly action: ModelAction,
     readonly stepName: string,
-    private readonly source: SignalSource,
+    private readonly source: SignalSource | null,
   ) {}
 
   get inputs(): readonly unknown[] {
@@ -59,7 +64,19 @@ export class ActionContext implements NodeContext {
   }
 
   get signal(): AbortSignal {
-    return this.source.signal;
+    if (this.source) return this.source.signal;
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  /** Abort this context's own signal (a direct call timed out or was cancelled). */
+  abort(reason: unknown): void {
+    if (this.abortReason !== undefined) return;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
   }
 
   get idempotencyKey(): string {

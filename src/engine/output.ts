@@ -3,7 +3,7 @@
  * @module
  */
 import type { OnexError } from '../errors/onex-error.js';
-import { type ModelAction, withLease } from '../models/action.js';
+import { withLease } from '../models/action.js';
 import { EnumStepState, type EnumWorkflowState } from '../models/enums.js';
 import type {
   ModelOrchestratorOutput,
@@ -108,11 +108,7 @@ export function buildOutput(
 }
 
 /** Per-step reports in planned order. */
-function stepReportsOf(
-  plan: ExecutionPlan,
-  steps: readonly StepView[],
-  actions: readonly ActionView[],
-): StepReport[] {
+function stepReportsOf(plan: ExecutionPlan, steps: readonly StepView[], actions: readonly ActionView[]): StepReport[] {
   return plan.steps.map((ps, s) => {
     const rt = steps[s]!;
     return {

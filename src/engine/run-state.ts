@@ -9,6 +9,7 @@ import { OnexError } from '../errors/onex-error.js';
 import { EnumExecutionMode, EnumFailureStrategy, EnumStepState } from '../models/enums.js';
 import type { SkipReason } from '../models/orchestrator-output.js';
 import type { Invoker } from '../nodes/node-adapter.js';
+import type { ActionContext } from './action-context.js';
 import type { Attempt, Sleep } from './attempt.js';
 import type { ExecutionPlan } from './plan-types.js';
 import { localOrder } from './planner.js';
@@ -25,8 +26,10 @@ export interface ActionRt {
   error: OnexError | null;
   startedMs: number;
   durationMs: number;
-  /** The attempt in flight, if any. */
+  /** The attempt in flight through a circuit breaker's policy or in a batch, if any. */
   attempt: Attempt | null;
+  /** The context of the direct call in flight, if any (it stands for the attempt: see `WorkflowRun.callNode`). */
+  call: ActionContext | null;
   /** The backoff sleep before the next attempt, if any. */
   sleep: Sleep | null;
   backoff: IBackoff<unknown> | null;
@@ -44,7 +47,6 @@ export interface StepRt {
   durationMs: number;
   output: unknown;
   error: OnexError | null;
-  timer: NodeJS.Timeout | undefined;
   /** Actions of the step in the order they may start (same-step dependencies respected; shared, read-only). */
   order: readonly number[];
   /** Next position in `order` (SEQUENTIAL steps). */
@@ -66,6 +68,7 @@ class ActionRecord implements ActionRt {
   startedMs = -0.5;
   durationMs = -0.5;
   attempt: Attempt | null = null;
+  call: ActionContext | null = null;
   sleep: Sleep | null = null;
   backoff: IBackoff<unknown> | null = null;
   ranOn: Invoker | null = null;
@@ -112,7 +115,6 @@ class StepRecord implements StepRt {
   durationMs = -0.5;
   output: unknown = undefined;
   error: OnexError | null = null;
-  timer: NodeJS.Timeout | undefined = undefined;
   next = 0;
   localRemaining: Int32Array | null = null;
   finishedActions = 0;

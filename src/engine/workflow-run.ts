@@ -23,8 +23,8 @@ import type { BatchItem } from '../nodes/context.js';
 import { type Invoker, resolveInvokers } from '../nodes/node-adapter.js';
 import { type CompensationCandidate, type CompensationRecord, compensate } from '../resilience/saga.js';
 import {
-  type ActionInputs,
   ActionContext,
+  type ActionInputs,
   type InputSource,
   type RunContextFields,
   type SignalSource,
@@ -34,6 +34,7 @@ import { LoadBalancer } from './balancer.js';
 import { Bulkheads } from './bulkheads.js';
 import { nowIso } from './clock.js';
 import { conditionHolds, handlesFailure } from './conditions.js';
+import { Deadlines } from './deadlines.js';
 import { Heap } from './heap.js';
 import { buildOutput, type RunRecordView } from './output.js';
 import type { ExecutionPlan } from './plan-types.js';
@@ -94,6 +95,16 @@ export class WorkflowRun implements InputSource {
     this.resolveDone = resolve;
   });
   private settled = false;
+  /** Step timeouts, on one timer. */
+  private readonly stepDeadlines = new Deadlines(
+    (s) => this.steps[s]!.state === S.RUNNING,
+    (s) => this.guard(() => this.timeoutStep(s)),
+  );
+  /** Timeouts of direct calls (token: the attempt number), on one timer. */
+  private readonly callDeadlines = new Deadlines(
+    (a, attempt) => this.actions[a]!.call !== null && this.actions[a]!.attempts === attempt,
+    (a) => this.guard(() => this.callTimedOut(a)),
+  );
 
   constructor(
     private readonly plan: ExecutionPlan,
@@ -400,7 +411,7 @@ export class WorkflowRun implements InputSource {
       rt.finishedActions = ps.actions.filter((a) => this.actions[a]!.state === S.COMPLETED).length;
       if (rt.finishedActions === ps.actions.length) return this.finishRunningStep(s);
     }
-    rt.timer = setTimeout(() => this.guard(() => this.timeoutStep(s)), ps.step.timeoutMs);
+    this.stepDeadlines.add(ps.step.timeoutMs, s, 0);
     if (ps.actions.length === 1) {
       const a = ps.actions[0]!;
       if (this.actions[a]!.state === S.PENDING) this.queueAction(a);
@@ -409,7 +420,8 @@ export class WorkflowRun implements InputSource {
       rt.localRemaining = remaining;
       ps.actions.forEach((a, pos) => {
         let open = 0;
-        for (const d of this.plan.actions[a]!.localDeps) if (this.actions[ps.actions[d]!]!.state !== S.COMPLETED) open++;
+        for (const d of this.plan.actions[a]!.localDeps)
+          if (this.actions[ps.actions[d]!]!.state !== S.COMPLETED) open++;
         remaining[pos] = open;
         if (open === 0 && this.actions[a]!.state === S.PENDING) this.queueAction(a);
       });
@@ -522,7 +534,6 @@ export class WorkflowRun implements InputSource {
     const rt = this.steps[s]!;
     if (TERMINAL.has(rt.state)) return;
     const wasRunning = rt.state === S.RUNNING;
-    clearTimeout(rt.timer);
     rt.state = state;
     rt.error ??= error;
     rt.durationMs = wasRunning ? performance.now() - rt.startedMs : 0;
@@ -625,6 +636,93 @@ export class WorkflowRun implements InputSource {
       this.endAttempt(invoker, instances, pa.action.targetNodeType);
       return this.pump();
     }
+    const breakers = this.deps.breakers;
+    if (breakers && !breakers.isClear(pa.action.targetNodeType)) return this.launchThroughPolicy(a, invoker, instances);
+    this.callNode(a, invoker);
+  }
+
+  /**
+   * The common case: call the node directly. The call's context stands for the attempt (`ar.call`); its deadline is
+   * on the run's timer queue; whichever of result, timeout or abort comes first settles it, and the others find
+   * `ar.call` changed and do nothing. The breaker, when there is one, is closed and clean: it hears of failures only.
+   */
+  private callNode(a: number, invoker: Invoker): void {
+    const pa = this.plan.actions[a]!;
+    const ar = this.actions[a]!;
+    const ctx = this.context(a, null);
+    ar.call = ctx;
+    this.callDeadlines.add(pa.action.timeoutMs, a, ar.attempts);
+    let value: unknown;
+    try {
+      value = invoker.run(pa.action.operationData, ctx);
+    } catch (err) {
+      // Settled on a later tick, as a promise would be: the scheduler is not re-entered from inside its own loop.
+      queueMicrotask(() => this.callSettled(a, ctx, false, err));
+      return;
+    }
+    if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') {
+      (value as PromiseLike<unknown>).then(
+        (v) => this.callSettled(a, ctx, true, v),
+        (e: unknown) => this.callSettled(a, ctx, false, e),
+      );
+    } else {
+      queueMicrotask(() => this.callSettled(a, ctx, true, value));
+    }
+  }
+
+  /** A direct call returned or threw. Ignored when its attempt already ended (timed out, aborted). */
+  private callSettled(a: number, ctx: ActionContext, ok: boolean, value: unknown): void {
+    this.guard(() => {
+      const ar = this.actions[a]!;
+      if (ar.call !== ctx) return;
+      ar.call = null;
+      if (ok) {
+        this.releaseCall(a);
+        this.deps.breakers?.recordSuccess(this.plan.actions[a]!.action.targetNodeType);
+        this.complete(a, null, value);
+        this.pump();
+      } else {
+        this.directFailure(a, value);
+      }
+    });
+  }
+
+  /** A direct call's deadline passed: abort its signal and fail the attempt with TIMEOUT (the node may go on). */
+  private callTimedOut(a: number): void {
+    const ar = this.actions[a]!;
+    const ctx = ar.call!;
+    ar.call = null;
+    const pa = this.plan.actions[a]!;
+    const error = new OnexError(
+      EnumCoreErrorCode.TIMEOUT,
+      `action ${pa.action.actionId} of step '${this.plan.steps[pa.stepIndex]!.step.stepName}' timed out after ${pa.action.timeoutMs} ms`,
+      { context: { timeoutMs: pa.action.timeoutMs } },
+    );
+    ctx.abort(error);
+    this.directFailure(a, error);
+  }
+
+  /** A direct call failed: the breaker counts it first (it may open), then the slot frees and the action fails. */
+  private directFailure(a: number, err: unknown): void {
+    const finish = () => {
+      this.releaseCall(a);
+      this.fail(a, null, err);
+      this.pump();
+    };
+    const counted = this.deps.breakers?.recordFailure(this.plan.actions[a]!.action.targetNodeType, err);
+    if (counted) counted.then(() => this.guard(finish));
+    else finish();
+  }
+
+  /** Free the slot, bulkhead place and balancer load of action `a`'s direct call. */
+  private releaseCall(a: number): void {
+    const target = this.plan.actions[a]!.action.targetNodeType;
+    this.endAttempt(this.actions[a]!.ranOn!, this.invokers.get(target)!, target);
+  }
+
+  /** While the target's breaker is not closed and clean, calls go through its policy (half-open probes and all). */
+  private launchThroughPolicy(a: number, invoker: Invoker, instances: readonly Invoker[]): void {
+    const pa = this.plan.actions[a]!;
     let attempt: Attempt | null = null;
     const start = () => {
       attempt = new Attempt(
@@ -781,6 +879,12 @@ export class WorkflowRun implements InputSource {
     const attempt = ar.attempt;
     ar.attempt = null;
     attempt?.cancel(reason);
+    const call = ar.call;
+    if (call) {
+      ar.call = null;
+      call.abort(reason);
+      this.releaseCall(a);
+    }
     const final = started ? state : S.CANCELLED;
     ar.error = started ? reason : null;
     ar.state = final;
@@ -950,7 +1054,8 @@ export class WorkflowRun implements InputSource {
     if (finished || drained) {
       this.settled = true;
       clearTimeout(this.globalTimer);
-      for (const rt of this.steps) clearTimeout(rt.timer);
+      this.stepDeadlines.close();
+      this.callDeadlines.close();
       this.resolveDone();
     }
   }
@@ -996,7 +1101,7 @@ export class WorkflowRun implements InputSource {
     });
   }
 
-  private context(a: number, source: SignalSource): ActionContext {
+  private context(a: number, source: SignalSource | null): ActionContext {
     const pa = this.plan.actions[a]!;
     return new ActionContext(
       this.contextFields,

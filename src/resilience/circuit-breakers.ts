@@ -79,10 +79,13 @@ export class CircuitBreakerRegistry {
     if (entry.clean && entry.policy.state === CircuitState.Closed) {
       return call().then(
         (value) => {
-          if (!entry.clean) return this.countSuccess(entry).then(() => value);
+          this.recordSuccess(targetNodeType);
           return value;
         },
-        (err: unknown) => this.countFailure(entry, err),
+        async (err: unknown) => {
+          await this.recordFailure(targetNodeType, err);
+          throw err;
+        },
       );
     }
     return this.throughPolicy(targetNodeType, entry, call);
@@ -106,20 +109,44 @@ export class CircuitBreakerRegistry {
     }
   }
 
-  /** A call that went by the fast path failed: count it (the policy may open), then reject with its error. */
-  private async countFailure(entry: BreakerEntry, err: unknown): Promise<never> {
-    if (countsAsFailure(err)) {
-      entry.clean = false;
-      await entry.policy.execute(() => Promise.reject(err)).catch(() => undefined);
-    }
-    throw err;
+  /**
+   * Whether a call to `targetNodeType` may skip the breaker's policy: there is no breaker, or it is closed with no
+   * failure counted since the last success (the policy would only pass the call through). Such a call reports its
+   * outcome with `recordSuccess` / `recordFailure`.
+   */
+  isClear(targetNodeType: string): boolean {
+    const entry = this.entry(targetNodeType);
+    return entry === null || (entry.clean && entry.policy.state === CircuitState.Closed);
   }
 
-  /** A fast-path call succeeded after another one failed meanwhile: the success ends the failure streak. */
-  private async countSuccess(entry: BreakerEntry): Promise<void> {
-    if (entry.policy.state !== CircuitState.Closed) return;
-    await entry.policy.execute(() => Promise.resolve()).catch(() => undefined);
-    if (entry.policy.state === CircuitState.Closed) entry.clean = true;
+  /** A call that skipped the policy succeeded: when failures were counted meanwhile, it ends their streak. */
+  recordSuccess(targetNodeType: string): void {
+    const entry = this.policies.get(targetNodeType);
+    if (!entry || entry.clean || entry.policy.state !== CircuitState.Closed) return;
+    entry.policy
+      .execute(() => Promise.resolve())
+      .then(
+        () => {
+          if (entry.policy.state === CircuitState.Closed) entry.clean = true;
+        },
+        () => undefined,
+      );
+  }
+
+  /**
+   * A call that skipped the policy failed: count it (the circuit may open). Resolves once counted; undefined when
+   * there is nothing to count (no breaker, or a cancellation, which says nothing about the node's health).
+   */
+  recordFailure(targetNodeType: string, err: unknown): Promise<void> | undefined {
+    const entry = this.policies.get(targetNodeType);
+    if (!entry || !countsAsFailure(err)) return undefined;
+    entry.clean = false;
+    return entry.policy
+      .execute(() => Promise.reject(err))
+      .then(
+        () => undefined,
+        () => undefined,
+      );
   }
 
   /** Whether breakers are on for `targetNodeType`. */

@@ -28,24 +28,70 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type MutableRun = Mutable<Omit<StoredRun, 'actions' | 'leaseExpiresAt'>> & {
   leaseExpiresMs: number;
   stepsTotal: number;
-  actionsById: Map<string, StoredAction>;
+  actions: ActionTable;
 };
 
-/** One action's record, a class so every row has one shape from the start (rows change state in place). */
-class ActionRow implements Mutable<StoredAction> {
-  state: EnumStepState = EnumStepState.PENDING;
-  attempt = 0;
-  epoch = 1;
-  result: unknown = undefined;
-  error: StoredAction['error'] = null;
-  startedAt: string | null = null;
+type ActionRef = { readonly actionId: string; readonly stepId: string };
+
+/** Row number by action id, per list of actions: the runs of one plan share the list, so they share the index. */
+const indexes = new WeakMap<readonly ActionRef[], ReadonlyMap<string, number>>();
+function indexOf(refs: readonly ActionRef[]): ReadonlyMap<string, number> {
+  let index = indexes.get(refs);
+  if (!index) {
+    index = new Map(refs.map((r, i) => [r.actionId, i]));
+    indexes.set(refs, index);
+  }
+  return index;
+}
+
+/**
+ * A run's actions, a column per field (every row's lease is the run's: a takeover moves them all). A few arrays
+ * instead of an object per action: the store keeps its recent runs, and a thousand small objects per run kept alive
+ * is what the garbage collector pays for most.
+ */
+class ActionTable {
+  readonly index: ReadonlyMap<string, number>;
+  readonly state: EnumStepState[];
+  readonly attempt: number[];
+  readonly epoch: number[];
+  readonly result: unknown[];
+  readonly error: (StoredAction['error'] | null)[];
+  readonly startedAt: (string | null)[];
+  readonly updatedAt: string[];
 
   constructor(
-    readonly actionId: string,
-    readonly stepId: string,
-    public leaseId: string,
-    public updatedAt: string,
-  ) {}
+    readonly refs: readonly ActionRef[],
+    at: string,
+  ) {
+    const n = refs.length;
+    this.index = indexOf(refs);
+    this.state = new Array<EnumStepState>(n).fill(EnumStepState.PENDING);
+    this.attempt = new Array<number>(n).fill(0);
+    this.epoch = new Array<number>(n).fill(1);
+    this.result = new Array<unknown>(n).fill(undefined);
+    this.error = new Array<StoredAction['error'] | null>(n).fill(null);
+    this.startedAt = new Array<string | null>(n).fill(null);
+    this.updatedAt = new Array<string>(n).fill(at);
+  }
+
+  row(i: number, leaseId: string): StoredAction {
+    return {
+      actionId: this.refs[i]!.actionId,
+      stepId: this.refs[i]!.stepId,
+      state: this.state[i]!,
+      attempt: this.attempt[i]!,
+      epoch: this.epoch[i]!,
+      leaseId,
+      result: this.result[i],
+      error: this.error[i]!,
+      startedAt: this.startedAt[i]!,
+      updatedAt: this.updatedAt[i]!,
+    };
+  }
+
+  rows(leaseId: string): StoredAction[] {
+    return this.refs.map((_, i) => this.row(i, leaseId));
+  }
 }
 
 /** Options of the memory store. */
@@ -69,8 +115,6 @@ export class MemoryStore implements Store {
 
   beginRun(run: RunStart): void {
     if (this.runs.has(run.runId)) throw runExists(run.runId);
-    const actionsById = new Map<string, StoredAction>();
-    for (const a of run.actions) actionsById.set(a.actionId, new ActionRow(a.actionId, a.stepId, run.leaseId, run.startedAt));
     const owner = run.owner ?? currentOwner();
     this.runs.set(run.runId, {
       runId: run.runId,
@@ -90,7 +134,7 @@ export class MemoryStore implements Store {
       definition: run.definition,
       output: undefined,
       stepsTotal: stepCountOf(run.definition, run.actions),
-      actionsById,
+      actions: new ActionTable(run.actions, run.startedAt),
     });
     this.evict();
   }
@@ -98,20 +142,20 @@ export class MemoryStore implements Store {
   transitionAction(t: ActionTransition): number {
     const run = this.runs.get(t.runId);
     if (!run) throw notFound('run', t.runId);
-    const stored = run.actionsById.get(t.actionId);
-    if (!stored || stored.leaseId !== t.leaseId || stored.epoch !== t.expectedEpoch) {
-      throw fenceError('action', t.actionId, stored, t);
+    const table = run.actions;
+    const i = table.index.get(t.actionId);
+    if (i === undefined || run.leaseId !== t.leaseId || table.epoch[i] !== t.expectedEpoch) {
+      throw fenceError('action', t.actionId, i === undefined ? undefined : table.row(i, run.leaseId), t);
     }
-    // Updated in place (the record is this store's own; readers get copies): no allocation per state change.
-    const epoch = stored.epoch + 1;
-    const row = stored as Mutable<StoredAction>;
-    if (row.startedAt === null && t.state === EnumStepState.RUNNING) row.startedAt = t.at;
-    row.state = t.state;
-    row.attempt = t.attempt;
-    row.epoch = epoch;
-    if (t.result !== undefined) row.result = t.result;
-    if (t.error !== undefined) row.error = t.error;
-    row.updatedAt = t.at;
+    // Updated in place (readers get copies): no allocation per state change.
+    const epoch = table.epoch[i]! + 1;
+    if (table.startedAt[i] === null && t.state === EnumStepState.RUNNING) table.startedAt[i] = t.at;
+    table.state[i] = t.state;
+    table.attempt[i] = t.attempt;
+    table.epoch[i] = epoch;
+    if (t.result !== undefined) table.result[i] = t.result;
+    if (t.error !== undefined) table.error[i] = t.error;
+    table.updatedAt[i] = t.at;
     return epoch;
   }
 
@@ -154,11 +198,8 @@ export class MemoryStore implements Store {
     run.leaseExpiresMs = Date.now() + t.leaseMs;
     run.ownerHost = t.owner.host;
     run.ownerPid = t.owner.pid;
-    for (const a of run.actionsById.values()) {
-      const row = a as Mutable<StoredAction>;
-      row.leaseId = t.leaseId;
-      row.epoch++;
-    }
+    const epochs = run.actions.epoch;
+    for (let i = 0; i < epochs.length; i++) epochs[i]!++;
     return this.view(run);
   }
 
@@ -186,20 +227,20 @@ export class MemoryStore implements Store {
   }
 
   private view(run: MutableRun): StoredRun {
-    const { actionsById, leaseExpiresMs, stepsTotal: _s, ...rest } = run;
+    const { actions, leaseExpiresMs, stepsTotal: _s, ...rest } = run;
     // Kept as given (no copy while the run is hot); served in wire form, like every other store.
     return {
       ...rest,
       definition: toWire(rest.definition),
       output: rest.output === undefined ? undefined : toWire(rest.output),
       leaseExpiresAt: new Date(leaseExpiresMs).toISOString(),
-      actions: [...actionsById.values()].map((a) => ({ ...a })),
+      actions: actions.rows(run.leaseId),
     };
   }
 
   private summary(run: MutableRun): RunSummary {
-    const { actionsById, leaseExpiresMs, definition: _d, output, ...rest } = run;
-    const counts = countsFromOutput(output) ?? countsFromActions([...actionsById.values()]);
+    const { actions, leaseExpiresMs, definition: _d, output, ...rest } = run;
+    const counts = countsFromOutput(output) ?? countsFromActions(actions.rows(run.leaseId));
     return { ...rest, leaseExpiresAt: new Date(leaseExpiresMs).toISOString(), ...counts };
   }
 
