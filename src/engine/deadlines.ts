@@ -86,18 +86,27 @@ export class Deadlines {
     this.timer = undefined;
     this.armedFor = Number.POSITIVE_INFINITY;
     const now = performance.now();
-    let next = Number.POSITIVE_INFINITY;
-    for (const queue of this.queues.values()) {
-      while (!queue.empty && queue.due[queue.head]! <= now) {
-        const id = queue.ids[queue.head]!;
-        const token = queue.tokens[queue.head]!;
-        queue.shift();
-        if (this.isLive(id, token)) this.onDue(id, token);
-        if (this.closed) return;
-      }
-      this.dropStale(queue);
-      if (!queue.empty) next = Math.min(next, queue.due[queue.head]!);
+    // Due entries in deadline order across durations (a late timer may find several queues due).
+    for (;;) {
+      const queue = this.earliest();
+      if (!queue || queue.due[queue.head]! > now) break;
+      const id = queue.ids[queue.head]!;
+      const token = queue.tokens[queue.head]!;
+      queue.shift();
+      if (this.isLive(id, token)) this.onDue(id, token);
+      if (this.closed) return;
     }
-    if (next < this.armedFor) this.arm(next);
+    const next = this.earliest();
+    if (next && next.due[next.head]! < this.armedFor) this.arm(next.due[next.head]!);
+  }
+
+  /** The queue whose live head is due first (stale heads dropped on the way). */
+  private earliest(): Fifo | undefined {
+    let best: Fifo | undefined;
+    for (const queue of this.queues.values()) {
+      this.dropStale(queue);
+      if (!queue.empty && (!best || queue.due[queue.head]! < best.due[best.head]!)) best = queue;
+    }
+    return best;
   }
 }

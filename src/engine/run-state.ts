@@ -131,9 +131,30 @@ class StepRecord implements StepRt {
 /** What every run of a plan shares: each step's action order, step ids to indices. Made once per plan. */
 export interface PlanLayout {
   readonly orders: readonly (readonly number[])[];
+  /** Step ids to indices (made on first use: only nodes that read their inputs need it). */
   readonly stepIndexById: ReadonlyMap<string, number>;
-  /** Every action with its step, as a run records them when it begins. */
+  /** Every action with its step, as a run records them when it begins (`actionIndex` = position here). */
   readonly actionRefs: readonly { readonly actionId: string; readonly stepId: string }[];
+}
+
+class Layout implements PlanLayout {
+  readonly orders: readonly (readonly number[])[];
+  readonly actionRefs: readonly { readonly actionId: string; readonly stepId: string }[];
+  private byId: Map<string, number> | undefined = undefined;
+
+  constructor(private readonly plan: ExecutionPlan) {
+    // A step with one action (the usual case) needs no ordering of its own.
+    this.orders = plan.steps.map((ps) => (ps.actions.length === 1 ? ps.actions : localOrder(ps, plan.actions)));
+    this.actionRefs = plan.actions.map((pa) => ({
+      actionId: pa.action.actionId,
+      stepId: plan.steps[pa.stepIndex]!.step.stepId,
+    }));
+  }
+
+  get stepIndexById(): ReadonlyMap<string, number> {
+    this.byId ??= new Map(this.plan.steps.map((ps) => [ps.step.stepId, ps.index]));
+    return this.byId;
+  }
 }
 
 const layouts = new WeakMap<ExecutionPlan, PlanLayout>();
@@ -142,14 +163,7 @@ const layouts = new WeakMap<ExecutionPlan, PlanLayout>();
 export function layoutOf(plan: ExecutionPlan): PlanLayout {
   let layout = layouts.get(plan);
   if (!layout) {
-    layout = {
-      orders: plan.steps.map((ps) => localOrder(ps, plan.actions)),
-      stepIndexById: new Map(plan.steps.map((ps) => [ps.step.stepId, ps.index])),
-      actionRefs: plan.actions.map((pa) => ({
-        actionId: pa.action.actionId,
-        stepId: plan.steps[pa.stepIndex]!.step.stepId,
-      })),
-    };
+    layout = new Layout(plan);
     layouts.set(plan, layout);
   }
   return layout;

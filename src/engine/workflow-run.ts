@@ -70,7 +70,6 @@ export class WorkflowRun implements InputSource {
   private readonly readyActions: Heap;
   private readonly balancer = new LoadBalancer<Invoker>();
   private readonly invokers = new Map<string, readonly Invoker[]>();
-  private readonly stepIndexById: ReadonlyMap<string, number>;
   private readonly bulkheads: Bulkheads;
   /** Action indices in the order they completed (the saga undoes them in reverse). */
   private readonly completionOrder: number[] = [];
@@ -135,7 +134,6 @@ export class WorkflowRun implements InputSource {
     // Actions completed before a resume are undone by the saga too (their exact order is not recorded: planned order).
     for (const a of plan.actionOrder) if (this.actions[a]!.state === S.COMPLETED) this.completionOrder.push(a);
     this.steps = initialSteps(plan);
-    this.stepIndexById = layoutOf(plan).stepIndexById;
     this.readySteps = new Heap(stepOrder(plan, this.mode));
     this.readyActions = new Heap(actionOrder(plan));
     this.bulkheads = new Bulkheads(input.nodeConcurrency);
@@ -1070,6 +1068,7 @@ export class WorkflowRun implements InputSource {
     const epoch = this.deps.store.transitionAction({
       runId: this.runId,
       actionId: this.plan.actions[a]!.action.actionId,
+      actionIndex: a,
       leaseId: this.deps.leaseId,
       expectedEpoch: ar.epoch,
       state,
@@ -1124,8 +1123,9 @@ export class WorkflowRun implements InputSource {
       inputs.push(value);
       inputsById[this.plan.actions[d]!.action.actionId] = value;
     }
+    const stepIndexById = layoutOf(this.plan).stepIndexById;
     for (const id of ps.step.dependsOn) {
-      const rt = this.steps[this.stepIndexById.get(id)!]!;
+      const rt = this.steps[stepIndexById.get(id)!]!;
       if (rt.state === S.COMPLETED) {
         inputs.push(rt.output);
         inputsById[id] = rt.output;

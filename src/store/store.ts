@@ -60,6 +60,11 @@ export interface RunStart {
 export interface ActionTransition {
   readonly runId: string;
   readonly actionId: string;
+  /**
+   * The action's position in the run's `RunStart.actions`, when the writer knows it: a store may use it to find the
+   * row without a lookup by id (it must still check the id there).
+   */
+  readonly actionIndex?: number;
   readonly leaseId: string;
   readonly expectedEpoch: number;
   readonly state: EnumStepState;

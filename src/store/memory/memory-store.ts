@@ -33,24 +33,13 @@ type MutableRun = Mutable<Omit<StoredRun, 'actions' | 'leaseExpiresAt'>> & {
 
 type ActionRef = { readonly actionId: string; readonly stepId: string };
 
-/** Row number by action id, per list of actions: the runs of one plan share the list, so they share the index. */
-const indexes = new WeakMap<readonly ActionRef[], ReadonlyMap<string, number>>();
-function indexOf(refs: readonly ActionRef[]): ReadonlyMap<string, number> {
-  let index = indexes.get(refs);
-  if (!index) {
-    index = new Map(refs.map((r, i) => [r.actionId, i]));
-    indexes.set(refs, index);
-  }
-  return index;
-}
-
 /**
  * A run's actions, a column per field (every row's lease is the run's: a takeover moves them all). A few arrays
  * instead of an object per action: the store keeps its recent runs, and a thousand small objects per run kept alive
  * is what the garbage collector pays for most.
  */
 class ActionTable {
-  readonly index: ReadonlyMap<string, number>;
+  private byId: Map<string, number> | undefined = undefined;
   readonly state: EnumStepState[];
   readonly attempt: number[];
   readonly epoch: number[];
@@ -64,7 +53,6 @@ class ActionTable {
     at: string,
   ) {
     const n = refs.length;
-    this.index = indexOf(refs);
     this.state = new Array<EnumStepState>(n).fill(EnumStepState.PENDING);
     this.attempt = new Array<number>(n).fill(0);
     this.epoch = new Array<number>(n).fill(1);
@@ -72,6 +60,13 @@ class ActionTable {
     this.error = new Array<StoredAction['error'] | null>(n).fill(null);
     this.startedAt = new Array<string | null>(n).fill(null);
     this.updatedAt = new Array<string>(n).fill(at);
+  }
+
+  /** The row of `actionId` (`hint`: where the writer says it is). */
+  find(actionId: string, hint: number | undefined): number | undefined {
+    if (hint !== undefined && this.refs[hint]?.actionId === actionId) return hint;
+    this.byId ??= new Map(this.refs.map((r, i) => [r.actionId, i]));
+    return this.byId.get(actionId);
   }
 
   row(i: number, leaseId: string): StoredAction {
@@ -143,7 +138,7 @@ export class MemoryStore implements Store {
     const run = this.runs.get(t.runId);
     if (!run) throw notFound('run', t.runId);
     const table = run.actions;
-    const i = table.index.get(t.actionId);
+    const i = table.find(t.actionId, t.actionIndex);
     if (i === undefined || run.leaseId !== t.leaseId || table.epoch[i] !== t.expectedEpoch) {
       throw fenceError('action', t.actionId, i === undefined ? undefined : table.row(i, run.leaseId), t);
     }
