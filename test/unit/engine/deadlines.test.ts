@@ -57,7 +57,9 @@ describe('Deadlines', () => {
       deadlines.add(30_000, id, 0);
     }
     // Every entry but the last one's owner ended: the queue holds one entry, internal arrays were compacted.
-    const queue = (deadlines as unknown as { queues: Map<number, { due: number[]; head: number }> }).queues.get(30_000)!;
+    const queue = (deadlines as unknown as { queues: Map<number, { due: number[]; head: number }> }).queues.get(
+      30_000,
+    )!;
     expect(queue.due.length - queue.head).toBe(1);
     expect(queue.due.length).toBeLessThan(2048);
     deadlines.close();
