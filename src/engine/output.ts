@@ -62,11 +62,6 @@ export function buildOutput(
   },
 ): ModelOrchestratorOutput {
   const { input } = plan;
-  const stepOutputs: Record<string, unknown> = {};
-  for (let s = 0; s < plan.steps.length; s++) {
-    const rt = final.steps[s]!;
-    if (rt.state === EnumStepState.COMPLETED) stepOutputs[plan.steps[s]!.step.stepName] = rt.output;
-  }
   const output = {
     workflowId: input.workflowId,
     operationId: final.operationId,
@@ -78,7 +73,6 @@ export function buildOutput(
     failedSteps: record.failed,
     skippedSteps: record.skipped,
     results: record.results,
-    stepOutputs,
     errors: record.errors,
     processingTimeMs: final.processingTimeMs,
     parallelExecutions: record.parallelExecutions,
@@ -98,13 +92,21 @@ export function buildOutput(
       ...final.extraMetadata,
     },
   };
-  // The two per-action lists are made on first read: most callers only look at the state and the results, and
-  // building them is a tenth of a short run (bench/PROFILE.md). The run state they read is final by now.
+  // The per-step and per-action views are made on first read: most callers only look at the state and the results,
+  // and building them is a tenth of a short run (bench/PROFILE.md). The run state they read is final by now.
   lazyProperty(output, 'actionsEmitted', () =>
     plan.actionOrder.map((a) => withLease(plan.actions[a]!.action, leaseId, final.actions[a]!.epoch)),
   );
   lazyProperty(output, 'stepReports', () => stepReportsOf(plan, final.steps, final.actions));
-  return output as typeof output & Pick<ModelOrchestratorOutput, 'actionsEmitted' | 'stepReports'>;
+  lazyProperty(output, 'stepOutputs', () => {
+    const stepOutputs: Record<string, unknown> = {};
+    for (let s = 0; s < plan.steps.length; s++) {
+      const rt = final.steps[s]!;
+      if (rt.state === EnumStepState.COMPLETED) stepOutputs[plan.steps[s]!.step.stepName] = rt.output;
+    }
+    return stepOutputs;
+  });
+  return output as typeof output & Pick<ModelOrchestratorOutput, 'actionsEmitted' | 'stepReports' | 'stepOutputs'>;
 }
 
 /** Per-step reports in planned order. */

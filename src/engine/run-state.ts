@@ -135,12 +135,20 @@ export interface PlanLayout {
   readonly stepIndexById: ReadonlyMap<string, number>;
   /** Every action with its step, as a run records them when it begins (`actionIndex` = position here). */
   readonly actionRefs: readonly { readonly actionId: string; readonly stepId: string }[];
+  /** Ready-queue ranks (see `stepOrder`, `actionOrder`): one comparison of two integers per heap step. */
+  readonly stepRank: Int32Array;
+  readonly actionRank: Int32Array;
+  /** What BATCH mode groups action `a` by: its action type and target node type. */
+  batchKey(a: number): string;
 }
 
 class Layout implements PlanLayout {
   readonly orders: readonly (readonly number[])[];
   readonly actionRefs: readonly { readonly actionId: string; readonly stepId: string }[];
   private byId: Map<string, number> | undefined = undefined;
+  private stepRanks: Int32Array | undefined = undefined;
+  private actionRanks: Int32Array | undefined = undefined;
+  private batchKeys: string[] | undefined = undefined;
 
   constructor(private readonly plan: ExecutionPlan) {
     // A step with one action (the usual case) needs no ordering of its own.
@@ -149,6 +157,21 @@ class Layout implements PlanLayout {
       actionId: pa.action.actionId,
       stepId: plan.steps[pa.stepIndex]!.step.stepId,
     }));
+  }
+
+  get stepRank(): Int32Array {
+    this.stepRanks ??= stepRanks(this.plan);
+    return this.stepRanks;
+  }
+
+  get actionRank(): Int32Array {
+    this.actionRanks ??= actionRanks(this.plan);
+    return this.actionRanks;
+  }
+
+  batchKey(a: number): string {
+    this.batchKeys ??= this.plan.actions.map((pa) => `${pa.action.actionType}\u0000${pa.action.targetNodeType}`);
+    return this.batchKeys[a]!;
   }
 
   get stepIndexById(): ReadonlyMap<string, number> {
@@ -185,29 +208,47 @@ export function initialSteps(plan: ExecutionPlan): StepRt[] {
 export function stepOrder(plan: ExecutionPlan, mode: EnumExecutionMode): (a: number, b: number) => boolean {
   const steps = plan.steps;
   if (mode === EnumExecutionMode.SEQUENTIAL) return (a, b) => steps[a]!.orderIndex < steps[b]!.orderIndex;
-  return (a, b) => {
+  const rank = layoutOf(plan).stepRank;
+  return (a, b) => rank[a]! < rank[b]!;
+}
+
+/** Which ready action goes first: higher priority, then its step's planned order, then declaration. */
+export function actionOrder(plan: ExecutionPlan): (a: number, b: number) => boolean {
+  const rank = layoutOf(plan).actionRank;
+  return (a, b) => rank[a]! < rank[b]!;
+}
+
+/** `rank[i]`: position of `i` among `0..n-1` sorted by `before` (a total order), so comparing ranks compares items. */
+function ranks(n: number, before: (a: number, b: number) => boolean): Int32Array {
+  const byRank = Array.from({ length: n }, (_, i) => i).sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+  const rank = new Int32Array(n);
+  for (let r = 0; r < n; r++) rank[byRank[r]!] = r;
+  return rank;
+}
+
+function stepRanks(plan: ExecutionPlan): Int32Array {
+  const steps = plan.steps;
+  return ranks(steps.length, (a, b) => {
     const x = steps[a]!;
     const y = steps[b]!;
     if (x.priority !== y.priority) return x.priority > y.priority;
     if (x.criticalPathLength !== y.criticalPathLength) return x.criticalPathLength > y.criticalPathLength;
     return x.orderIndex < y.orderIndex;
-  };
+  });
 }
 
-/** Which ready action goes first: higher priority, then its step's planned order, then declaration. */
-export function actionOrder(plan: ExecutionPlan): (a: number, b: number) => boolean {
+function actionRanks(plan: ExecutionPlan): Int32Array {
   const steps = plan.steps;
   const acts = plan.actions;
-  return (a, b) => {
+  return ranks(acts.length, (a, b) => {
     const pa = acts[a]!.action.priority;
     const pb = acts[b]!.action.priority;
     if (pa !== pb) return pa > pb;
     const oa = steps[acts[a]!.stepIndex]!.orderIndex;
     const ob = steps[acts[b]!.stepIndex]!.orderIndex;
     return oa !== ob ? oa < ob : a < b;
-  };
+  });
 }
-
 /**
  * A resumed run that had already failed for good under a stopping strategy (an action recorded FAILED or TIMEOUT,
  * or a compensation recorded): it is not run again; resuming finishes its failure, i.e. the saga (spec §5: an

@@ -94,6 +94,13 @@ export class WorkflowRun implements InputSource {
     this.resolveDone = resolve;
   });
   private settled = false;
+  /**
+   * The clock, read once per scheduler turn (every entry goes through `guard`, which resets it), as libuv reads its
+   * clock once per loop iteration: actions that start or end in one synchronous burst share one timestamp.
+   */
+  private tickMs = -1;
+  private tickIsoMs = -1;
+  private tickIso = '';
   /** Step timeouts, on one timer. */
   private readonly stepDeadlines = new Deadlines(
     (s) => this.steps[s]!.state === S.RUNNING,
@@ -399,8 +406,8 @@ export class WorkflowRun implements InputSource {
     const ps = this.plan.steps[s]!;
     const rt = this.steps[s]!;
     rt.state = S.RUNNING;
-    rt.startedAt = nowIso();
-    rt.startedMs = performance.now();
+    rt.startedAt = this.nowIso();
+    rt.startedMs = this.now();
     this.stepsInFlight++;
     this.emit(s);
     if (ps.actions.length === 0) return this.endStep(s, S.COMPLETED, null);
@@ -534,7 +541,7 @@ export class WorkflowRun implements InputSource {
     const wasRunning = rt.state === S.RUNNING;
     rt.state = state;
     rt.error ??= error;
-    rt.durationMs = wasRunning ? performance.now() - rt.startedMs : 0;
+    rt.durationMs = wasRunning ? this.now() - rt.startedMs : 0;
     if (wasRunning) this.stepsInFlight--;
     this.finishedSteps++;
     const stepId = this.plan.steps[s]!.step.stepId;
@@ -653,7 +660,10 @@ export class WorkflowRun implements InputSource {
     let value: unknown;
     try {
       value = invoker.run(pa.action.operationData, ctx);
+      // The node may have computed synchronously for a while: read the clock afresh after it.
+      this.tickMs = -1;
     } catch (err) {
+      this.tickMs = -1;
       // Settled on a later tick, as a promise would be: the scheduler is not re-entered from inside its own loop.
       queueMicrotask(() => this.callSettled(a, ctx, false, err));
       return;
@@ -728,6 +738,7 @@ export class WorkflowRun implements InputSource {
         pa.action.timeoutMs,
         `action ${pa.action.actionId} of step '${this.plan.input.steps[pa.stepIndex]!.stepName}'`,
       );
+      this.tickMs = -1; // the node may have run synchronously for a while
       this.actions[a]!.attempt = attempt;
       return attempt.promise;
     };
@@ -747,7 +758,7 @@ export class WorkflowRun implements InputSource {
   private beginAttempt(a: number): Promise<boolean> | undefined {
     const ar = this.actions[a]!;
     ar.attempts++;
-    if (ar.attempts === 1) ar.startedMs = performance.now();
+    if (ar.attempts === 1) ar.startedMs = this.now();
     ar.state = S.RUNNING;
     const claim = this.transition(a, S.RUNNING);
     this.actionsInFlight++;
@@ -802,7 +813,7 @@ export class WorkflowRun implements InputSource {
     ar.result = deepFreeze(value);
     ar.state = S.COMPLETED;
     this.completionOrder.push(a);
-    ar.durationMs = performance.now() - ar.startedMs;
+    ar.durationMs = this.now() - ar.startedMs;
     this.transition(a, S.COMPLETED, value);
     this.actionEnded(a);
   }
@@ -853,7 +864,7 @@ export class WorkflowRun implements InputSource {
     const pa = this.plan.actions[a]!;
     ar.error = error;
     ar.state = state;
-    ar.durationMs = ar.startedMs ? performance.now() - ar.startedMs : 0;
+    ar.durationMs = ar.startedMs ? this.now() - ar.startedMs : 0;
     this.transition(a, state, undefined, error);
     this.record.errors.push({
       stepId: this.plan.input.steps[pa.stepIndex]!.stepId,
@@ -886,15 +897,14 @@ export class WorkflowRun implements InputSource {
     const final = started ? state : S.CANCELLED;
     ar.error = started ? reason : null;
     ar.state = final;
-    ar.durationMs = started ? performance.now() - ar.startedMs : 0;
+    ar.durationMs = started ? this.now() - ar.startedMs : 0;
     this.transition(a, final, undefined, started ? reason : null);
   }
 
   // ---- BATCH -------------------------------------------------------------------------------------------------
 
   private queueBatch(a: number): void {
-    const action = this.plan.actions[a]!.action;
-    const key = `${action.actionType}\u0000${action.targetNodeType}`;
+    const key = layoutOf(this.plan).batchKey(a);
     let group = this.batchQueue.get(key);
     if (!group) {
       group = [];
@@ -982,6 +992,7 @@ export class WorkflowRun implements InputSource {
         `batch of ${live.length} '${target}' actions`,
       );
       attempt = started;
+      this.tickMs = -1; // processBatch may have run synchronously for a while
       for (const a of live) this.actions[a]!.attempt = started;
       return started.promise;
     };
@@ -1073,7 +1084,7 @@ export class WorkflowRun implements InputSource {
       expectedEpoch: ar.epoch,
       state,
       attempt: ar.attempts,
-      at: nowIso(),
+      at: this.nowIso(),
       result,
       error: error ? { code: error.code, message: error.message } : error,
     });
@@ -1149,8 +1160,24 @@ export class WorkflowRun implements InputSource {
     });
   }
 
+  /** `performance.now()` as of this scheduler turn. */
+  private now(): number {
+    if (this.tickMs < 0) this.tickMs = performance.now();
+    return this.tickMs;
+  }
+
+  /** The wall clock (ISO-8601) as of this scheduler turn. */
+  private nowIso(): string {
+    if (this.tickIsoMs !== this.now()) {
+      this.tickIsoMs = this.tickMs;
+      this.tickIso = nowIso();
+    }
+    return this.tickIso;
+  }
+
   /** Run scheduler code; an unexpected exception stops the run with INTERNAL_ERROR instead of being lost. */
   private guard(fn: () => void): void {
+    this.tickMs = -1;
     try {
       fn();
     } catch (err) {
