@@ -93,47 +93,102 @@ export function buildOutput(
     },
   };
   // The per-step and per-action views are made on first read: most callers only look at the state and the results,
-  // and building them is a tenth of a short run (bench/PROFILE.md). The run state they read is final by now.
+  // and building them is a tenth of a short run (bench/PROFILE.md). They read a compact copy of the final run state
+  // (a few arrays), so an output that is kept (the memory store keeps recent runs) keeps no per-action objects alive.
+  const snap = snapshot(final.steps, final.actions);
   lazyProperty(output, 'actionsEmitted', () =>
-    plan.actionOrder.map((a) => withLease(plan.actions[a]!.action, leaseId, final.actions[a]!.epoch)),
+    plan.actionOrder.map((a) => withLease(plan.actions[a]!.action, leaseId, snap.actionEpoch[a]!)),
   );
-  lazyProperty(output, 'stepReports', () => stepReportsOf(plan, final.steps, final.actions));
+  lazyProperty(output, 'stepReports', () => stepReportsOf(plan, snap));
   lazyProperty(output, 'stepOutputs', () => {
     const stepOutputs: Record<string, unknown> = {};
     for (let s = 0; s < plan.steps.length; s++) {
-      const rt = final.steps[s]!;
-      if (rt.state === EnumStepState.COMPLETED) stepOutputs[plan.steps[s]!.step.stepName] = rt.output;
+      if (snap.stepState[s] === EnumStepState.COMPLETED) stepOutputs[plan.steps[s]!.step.stepName] = snap.stepOutput[s];
     }
     return stepOutputs;
   });
   return output as typeof output & Pick<ModelOrchestratorOutput, 'actionsEmitted' | 'stepReports' | 'stepOutputs'>;
 }
 
-/** Per-step reports in planned order. */
-function stepReportsOf(plan: ExecutionPlan, steps: readonly StepView[], actions: readonly ActionView[]): StepReport[] {
-  return plan.steps.map((ps, s) => {
+type ErrorView = { code: string; message: string } | null;
+
+/** The final run state the derived views need, a column per field. */
+interface Snapshot {
+  readonly stepState: EnumStepState[];
+  readonly stepReason: (SkipReason | null)[];
+  readonly stepStartedAt: (string | null)[];
+  readonly stepDuration: Float64Array;
+  readonly stepError: ErrorView[];
+  readonly stepOutput: unknown[];
+  readonly actionState: EnumStepState[];
+  readonly actionAttempts: Int32Array;
+  readonly actionDuration: Float64Array;
+  readonly actionEpoch: Int32Array;
+  readonly actionError: ErrorView[];
+}
+
+const errorView = (error: OnexError | null): ErrorView => (error ? { code: error.code, message: error.message } : null);
+
+function snapshot(steps: readonly StepView[], actions: readonly ActionView[]): Snapshot {
+  const ns = steps.length;
+  const na = actions.length;
+  const snap: Snapshot = {
+    stepState: new Array(ns),
+    stepReason: new Array(ns),
+    stepStartedAt: new Array(ns),
+    stepDuration: new Float64Array(ns),
+    stepError: new Array(ns),
+    stepOutput: new Array(ns),
+    actionState: new Array(na),
+    actionAttempts: new Int32Array(na),
+    actionDuration: new Float64Array(na),
+    actionEpoch: new Int32Array(na),
+    actionError: new Array(na),
+  };
+  for (let s = 0; s < ns; s++) {
     const rt = steps[s]!;
+    snap.stepState[s] = rt.state;
+    snap.stepReason[s] = rt.reason;
+    snap.stepStartedAt[s] = rt.startedAt;
+    snap.stepDuration[s] = rt.durationMs;
+    snap.stepError[s] = errorView(rt.error);
+    snap.stepOutput[s] = rt.output;
+  }
+  for (let a = 0; a < na; a++) {
+    const ar = actions[a]!;
+    snap.actionState[a] = ar.state;
+    snap.actionAttempts[a] = ar.attempts;
+    snap.actionDuration[a] = ar.durationMs;
+    snap.actionEpoch[a] = ar.epoch;
+    snap.actionError[a] = errorView(ar.error);
+  }
+  return snap;
+}
+
+/** Per-step reports in planned order. */
+function stepReportsOf(plan: ExecutionPlan, snap: Snapshot): StepReport[] {
+  return plan.steps.map((ps, s) => {
+    const state = snap.stepState[s]!;
+    let attempts = 0;
+    for (const a of ps.actions) attempts = Math.max(attempts, snap.actionAttempts[a]!);
     return {
       stepId: ps.step.stepId,
       stepName: ps.step.stepName,
-      state: rt.state,
-      reason: rt.state === EnumStepState.PENDING ? 'not_started' : rt.reason,
-      attempts: ps.actions.reduce((n, a) => Math.max(n, actions[a]!.attempts), 0),
-      startedAt: rt.startedAt,
-      durationMs: rt.durationMs,
-      error: rt.error ? { code: rt.error.code, message: rt.error.message } : null,
-      actions: ps.actions.map((a) => {
-        const ar = actions[a]!;
-        return {
-          actionId: plan.actions[a]!.action.actionId,
-          targetNodeType: plan.actions[a]!.action.targetNodeType,
-          state: ar.state,
-          attempts: ar.attempts,
-          durationMs: ar.durationMs,
-          epoch: ar.epoch,
-          error: ar.error ? { code: ar.error.code, message: ar.error.message } : null,
-        };
-      }),
+      state,
+      reason: state === EnumStepState.PENDING ? 'not_started' : snap.stepReason[s]!,
+      attempts,
+      startedAt: snap.stepStartedAt[s]!,
+      durationMs: snap.stepDuration[s]!,
+      error: snap.stepError[s]!,
+      actions: ps.actions.map((a) => ({
+        actionId: plan.actions[a]!.action.actionId,
+        targetNodeType: plan.actions[a]!.action.targetNodeType,
+        state: snap.actionState[a]!,
+        attempts: snap.actionAttempts[a]!,
+        durationMs: snap.actionDuration[a]!,
+        epoch: snap.actionEpoch[a]!,
+        error: snap.actionError[a]!,
+      })),
     };
   });
 }
