@@ -325,7 +325,13 @@ export class WorkflowRun implements InputSource {
   /** A step whose dependencies all ended: skip it for an upstream failure, or queue it. */
   private consider(s: number): void {
     const ps = this.plan.steps[s]!;
-    const satisfied = ps.deps.every((d) => this.satisfies(d));
+    let satisfied = true;
+    for (const d of ps.deps) {
+      if (!this.satisfies(d)) {
+        satisfied = false;
+        break;
+      }
+    }
     if (!satisfied && !handlesFailure(ps.step)) return this.skip(s, 'upstream_failed');
     this.readySteps.push(s);
   }
@@ -487,6 +493,10 @@ export class WorkflowRun implements InputSource {
 
   private finishRunningStep(s: number): void {
     const ps = this.plan.steps[s]!;
+    if (ps.actions.length === 1 && this.actions[ps.actions[0]!]!.state === S.COMPLETED) {
+      this.steps[s]!.output = this.actions[ps.actions[0]!]!.result;
+      return this.endStep(s, S.COMPLETED, null);
+    }
     const states = ps.actions.map((a) => this.actions[a]!.state);
     if (states.every((st) => st === S.COMPLETED)) {
       const results = ps.actions.map((a) => this.actions[a]!.result);
@@ -627,6 +637,8 @@ export class WorkflowRun implements InputSource {
     this.callsInFlight++;
     this.bulkheads.acquire(pa.action.targetNodeType);
     this.actions[a]!.ranOn = invoker;
+    // A synchronous store (memory, or a refusal thrown at once) confirmed the claim already: launch now.
+    if (claim === undefined) return this.launchAction(a, invoker, instances);
     const release = () => {
       this.endAttempt(invoker, instances, pa.action.targetNodeType);
       this.pump();
@@ -680,9 +692,11 @@ export class WorkflowRun implements InputSource {
 
   /** A direct call returned or threw. Ignored when its attempt already ended (timed out, aborted). */
   private callSettled(a: number, ctx: ActionContext, ok: boolean, value: unknown): void {
-    this.guard(() => {
-      const ar = this.actions[a]!;
-      if (ar.call !== ctx) return;
+    const ar = this.actions[a]!;
+    if (ar.call !== ctx) return;
+    // `guard`, inlined: this runs once per action.
+    this.tickMs = -1;
+    try {
       ar.call = null;
       if (ok) {
         this.releaseCall(a);
@@ -692,7 +706,9 @@ export class WorkflowRun implements InputSource {
       } else {
         this.directFailure(a, value);
       }
-    });
+    } catch (err) {
+      this.schedulerError(err);
+    }
   }
 
   /** A direct call's deadline passed: abort its signal and fail the attempt with TIMEOUT (the node may go on). */
@@ -1181,17 +1197,22 @@ export class WorkflowRun implements InputSource {
     try {
       fn();
     } catch (err) {
-      const error =
-        err instanceof OnexError
-          ? err
-          : new OnexError(EnumCoreErrorCode.INTERNAL_ERROR, `scheduler error: ${(err as Error)?.message ?? err}`, {
-              cause: err,
-            });
-      if (!this.stopReason) this.stop(error);
-      else if (!this.settled) {
-        this.settled = true;
-        this.resolveDone();
-      }
+      this.schedulerError(err);
+    }
+  }
+
+  /** What `guard` does with an exception (also used by hot paths that inline the guard). */
+  private schedulerError(err: unknown): void {
+    const error =
+      err instanceof OnexError
+        ? err
+        : new OnexError(EnumCoreErrorCode.INTERNAL_ERROR, `scheduler error: ${(err as Error)?.message ?? err}`, {
+            cause: err,
+          });
+    if (!this.stopReason) this.stop(error);
+    else if (!this.settled) {
+      this.settled = true;
+      this.resolveDone();
     }
   }
 }
