@@ -54,3 +54,39 @@ export interface ExecutionPlan {
   readonly workflowHash: string;
   readonly totalPayloadBytes: number;
 }
+
+/** Lists of indices, flat: the entries of list `i` are `items[start[i]]` up to `items[start[i + 1]]` (exclusive). */
+export interface IndexLists {
+  readonly start: Int32Array;
+  readonly items: Int32Array;
+}
+
+/**
+ * The result of planning in flat arrays, without an object per step or action: what `NodeOrchestrator.plan()`
+ * reports from, and what an `ExecutionPlan` is built from. Steps and actions are numbered as in `ExecutionPlan`.
+ */
+export interface PlanOutline {
+  readonly input: ModelOrchestratorInput;
+  /** Every action, numbered step by step in declaration order. */
+  readonly actions: readonly ModelAction[];
+  /** The actions of step `s` are `firstAction[s]` up to `firstAction[s + 1]` (exclusive). */
+  readonly firstAction: Int32Array;
+  /** The step of each action. */
+  readonly actionStep: Int32Array;
+  /** Per action, the actions it depends on, in the order it lists them. */
+  readonly actionDeps: IndexLists;
+  /** Per action, its same-step dependencies as positions in its step. */
+  readonly localDeps: IndexLists;
+  /** Per step, the steps it depends on (sorted), and the steps depending on it. */
+  readonly stepDeps: IndexLists;
+  readonly dependents: IndexLists;
+  readonly priority: Int32Array;
+  readonly order: readonly number[];
+  readonly wave: Int32Array;
+  readonly criticalPathLength: Int32Array;
+  readonly orderIndex: Int32Array;
+  readonly waves: readonly (readonly number[])[];
+  readonly criticalPath: readonly number[];
+  readonly actionOrder: readonly number[];
+  readonly totalPayloadBytes: number;
+}

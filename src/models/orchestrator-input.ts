@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { EnumCoreErrorCode } from '../errors/error-codes.js';
 import { OnexError } from '../errors/onex-error.js';
 import { createAction } from './action.js';
+import { BUILT_INPUT, BUILT_STEP_LIST, markGeneratedIds, type WorkflowBuild } from './built.js';
 import {
   EnumActionType,
   EnumExecutionMode,
@@ -16,7 +17,7 @@ import {
 } from './enums.js';
 import { deepFreeze } from './json.js';
 import { zEnum, zJsonObject, zUuidDefault } from './schemas.js';
-import { createWorkflowStep, type ModelWorkflowStep, type ModelWorkflowStepInput } from './step.js';
+import { buildStep, createWorkflowStep, type ModelWorkflowStep, type ModelWorkflowStepInput } from './step.js';
 import { parseOrThrow } from './validation.js';
 
 const inputShape = {
@@ -36,8 +37,8 @@ const inputShape = {
   metadata: zJsonObject.default(() => ({})),
 };
 
-/** Schema of an orchestrator input as given (camelCase). */
-export const ModelOrchestratorInputSchema = z.strictObject(inputShape);
+/** Schema of an orchestrator input as given (camelCase); compiled by zod, as `ModelActionSchema` is. */
+export const ModelOrchestratorInputSchema = z.compile(z.strictObject(inputShape));
 
 /** An orchestrator input as given: only `steps` is required. */
 export type ModelOrchestratorInputInput = Omit<z.input<typeof ModelOrchestratorInputSchema>, 'steps'> & {
@@ -68,13 +69,11 @@ export const STEP_TYPE_ACTION_MAP: Readonly<
   [EnumStepType.PARALLEL]: { actionType: EnumActionType.CUSTOM, target: 'NodeCustom', kind: 'custom' },
 };
 
-const built = new WeakSet<object>();
-
 /** Validate and freeze an orchestrator input. Throws `OnexError` naming the bad field, step or action. */
 export function createOrchestratorInput(
   input: ModelOrchestratorInputInput | ModelOrchestratorInput,
 ): ModelOrchestratorInput {
-  if (typeof input === 'object' && input !== null && built.has(input)) return input as ModelOrchestratorInput;
+  if (BUILT_INPUT.has(input)) return input as ModelOrchestratorInput;
   const parsed = parseOrThrow(ModelOrchestratorInputSchema, input, 'orchestrator input');
   const reserved = RESERVED_EXECUTION_MODES[parsed.executionMode];
   if (reserved) {
@@ -84,15 +83,37 @@ export function createOrchestratorInput(
       { context: { executionMode: parsed.executionMode } },
     );
   }
-  const steps = parsed.steps.map((s, i) => createWorkflowStep(s as ModelWorkflowStepInput, `steps[${i}]`));
-  const referenceIds = new Set(steps.filter(isReferenceStyle).map((s) => s.stepId));
-  const expanded = steps.map((step) =>
-    isReferenceStyle(step) ? expandReferenceStep(step, parsed.workflowId, referenceIds) : step,
-  );
-  const result: ModelOrchestratorInput = { ...parsed, steps: Object.freeze(expanded) };
+  const given = (input as { steps?: unknown }).steps;
+  const steps = BUILT_STEP_LIST.has(given) ? (given as readonly ModelWorkflowStep[]) : buildSteps(parsed);
+  const result: ModelOrchestratorInput = { ...parsed, steps };
+  BUILT_INPUT.mark(result);
   deepFreeze(result);
-  built.add(result);
   return result;
+}
+
+/** The built steps of a parsed input, reference-style ones expanded; frozen and marked as a built step list. */
+function buildSteps(parsed: { workflowId: string; steps: unknown[] }): readonly ModelWorkflowStep[] {
+  // The parse copied the list: its entries become the built steps in place.
+  const steps = parsed.steps as ModelWorkflowStep[];
+  const build: WorkflowBuild = { givenActionIds: 0 };
+  let references = 0;
+  for (let i = 0; i < steps.length; i++) {
+    const step = buildStep(steps[i] as ModelWorkflowStepInput, () => `steps[${i}]`, build);
+    if (isReferenceStyle(step)) references++;
+    steps[i] = step;
+  }
+  if (references > 0) {
+    const referenceIds = new Set(steps.filter(isReferenceStyle).map((s) => s.stepId));
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i]!;
+      if (isReferenceStyle(step)) steps[i] = expandReferenceStep(step, parsed.workflowId, referenceIds);
+    }
+  }
+  BUILT_STEP_LIST.mark(steps);
+  Object.freeze(steps);
+  // Every action id generated here, none given (a reference step's action takes its step's id: given too).
+  if (build.givenActionIds === 0 && references === 0) markGeneratedIds(steps);
+  return steps;
 }
 
 function isReferenceStyle(step: ModelWorkflowStep): boolean {

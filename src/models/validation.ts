@@ -20,10 +20,15 @@ export function formatPath(path: readonly PropertyKey[]): string {
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({
+  throw validationError(result.error, what);
+}
+
+/** The VALIDATION_ERROR for a failed parse of `what`: every issue with its path. */
+export function validationError(error: z.ZodError, what: string): OnexError {
+  const issues = error.issues.map((issue) => ({
     path: formatPath(issue.path),
     message: issue.message,
   }));
   const text = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
-  throw new OnexError(EnumCoreErrorCode.VALIDATION_ERROR, `invalid ${what}: ${text}`, { context: { issues } });
+  return new OnexError(EnumCoreErrorCode.VALIDATION_ERROR, `invalid ${what}: ${text}`, { context: { issues } });
 }

@@ -7,8 +7,8 @@ import type { ModelONEXContainer } from '../container/container.js';
 import { type CancelOutcome, cancelRequestedError, cancelStoredRun, waitForEnd } from '../engine/cancel-run.js';
 import { LeaseKeeper } from '../engine/lease-keeper.js';
 import { leasedStore } from '../engine/leased-store.js';
-import type { ExecutionPlan } from '../engine/plan-types.js';
-import { planWorkflow } from '../engine/planner.js';
+import type { ExecutionPlan, PlanOutline } from '../engine/plan-types.js';
+import { outlineWorkflow, planWorkflow, workflowHashOf } from '../engine/planner.js';
 import { type LeaseWait, planOfRecordedRun, resumeStateOf, takeOverRun } from '../engine/resume.js';
 import type { ResumeState, RetryBackoff, RunEvent } from '../engine/run-options.js';
 import { WorkflowRun } from '../engine/workflow-run.js';
@@ -18,6 +18,7 @@ import { type ModelAction, withLease } from '../models/action.js';
 import { type EnumExecutionMode, EnumLogLevel, EnumWorkflowState } from '../models/enums.js';
 import type { ModelOrchestratorInput, ModelOrchestratorInputInput } from '../models/orchestrator-input.js';
 import type { ModelOrchestratorOutput } from '../models/orchestrator-output.js';
+import type { ModelWorkflowStep } from '../models/step.js';
 import { fromWire } from '../models/wire.js';
 import { type CircuitBreakerOptions, CircuitBreakerRegistry } from '../resilience/circuit-breakers.js';
 import { notFound, runEnded, TERMINAL_RUN_STATES } from '../store/fencing.js';
@@ -149,30 +150,47 @@ export class NodeOrchestrator extends NodeCoreBase {
 
   /** Validate and plan `input` without running anything. Throws `OnexError` for a bad workflow. */
   plan(input: ModelOrchestratorInputInput | ModelOrchestratorInput): WorkflowPlan {
-    const plan = planWorkflow(input);
-    const ids = (list: readonly number[]) => list.map((s) => plan.steps[s]!.step.stepId);
+    const outline = outlineWorkflow(input);
+    const { input: model, order, actions, firstAction, stepDeps } = outline;
+    const steps: WorkflowPlan['steps'][number][] = new Array(order.length);
+    for (let i = 0; i < order.length; i++) {
+      const s = order[i]!;
+      const step = model.steps[s]!;
+      steps[i] = {
+        stepId: step.stepId,
+        stepName: step.stepName,
+        wave: outline.wave[s]!,
+        dependsOn: dependsOnIds(stepDeps.items, stepDeps.start[s]!, stepDeps.start[s + 1]!, model, step),
+        actionIds: actionIds(actions, firstAction[s]!, firstAction[s + 1]!),
+      };
+    }
+    // A disabled step emits nothing (as the reference's process(): it is skipped, yet satisfies its dependents).
+    let enabled = 0;
+    for (let s = 0; s < model.steps.length; s++)
+      if (model.steps[s]!.enabled) enabled += firstAction[s + 1]! - firstAction[s]!;
+    const actionsEmitted: ModelAction[] = new Array(enabled);
+    let emitted = 0;
+    for (const a of outline.actionOrder) {
+      if (model.steps[outline.actionStep[a]!]!.enabled)
+        actionsEmitted[emitted++] = withLease(actions[a]!, this.leaseId, 1);
+    }
+    const waves: string[][] = new Array(outline.waves.length);
+    for (let w = 0; w < waves.length; w++) waves[w] = stepIds(outline.waves[w]!, 0, outline.waves[w]!.length, model);
+    // (No closure in this method but the getter's: it would keep the whole outline alive with the result.)
+    const hashOf = lazyHash(outline);
     return {
-      workflowId: plan.input.workflowId,
-      workflowName: plan.input.workflowName ?? 'unnamed',
-      workflowHash: plan.workflowHash,
-      executionMode: plan.input.executionMode,
-      order: ids(plan.order),
-      waves: plan.waves.map(ids),
-      criticalPath: ids(plan.criticalPath),
-      steps: plan.order.map((s) => {
-        const ps = plan.steps[s]!;
-        return {
-          stepId: ps.step.stepId,
-          stepName: ps.step.stepName,
-          wave: ps.wave,
-          dependsOn: ids(ps.deps),
-          actionIds: ps.actions.map((a) => plan.actions[a]!.action.actionId),
-        };
-      }),
-      // A disabled step emits nothing (as the reference's process(): it is skipped, yet satisfies its dependents).
-      actionsEmitted: plan.actionOrder
-        .filter((a) => plan.steps[plan.actions[a]!.stepIndex]!.step.enabled)
-        .map((a) => withLease(plan.actions[a]!.action, this.leaseId, 1)),
+      workflowId: model.workflowId,
+      workflowName: model.workflowName ?? 'unnamed',
+      // Computed when first read: it goes over every payload, and most callers of plan() never look at it.
+      get workflowHash() {
+        return hashOf();
+      },
+      executionMode: model.executionMode,
+      order: stepIds(order, 0, order.length, model),
+      waves,
+      criticalPath: stepIds(outline.criticalPath, 0, outline.criticalPath.length, model),
+      steps,
+      actionsEmitted,
     };
   }
 
@@ -388,6 +406,63 @@ export class NodeOrchestrator extends NodeCoreBase {
     if (next) next();
     else this.running--;
   }
+}
+
+/** The ids of the steps `list[from]` up to `list[to]` (a new array; the short ones are literals). */
+function stepIds(list: ArrayLike<number>, from: number, to: number, input: ModelOrchestratorInput): string[] {
+  const steps = input.steps;
+  switch (to - from) {
+    case 0:
+      return [];
+    case 1:
+      return [steps[list[from]!]!.stepId];
+    case 2:
+      return [steps[list[from]!]!.stepId, steps[list[from + 1]!]!.stepId];
+    default: {
+      const ids: string[] = new Array(to - from);
+      for (let i = from; i < to; i++) ids[i - from] = steps[list[i]!]!.stepId;
+      return ids;
+    }
+  }
+}
+
+/**
+ * The ids of a step's dependencies `list[from]` up to `list[to]` (sorted by declaration): the step's own frozen
+ * `dependsOn` list when it says exactly that (the usual case), else a new array.
+ */
+function dependsOnIds(
+  list: Int32Array,
+  from: number,
+  to: number,
+  input: ModelOrchestratorInput,
+  step: ModelWorkflowStep,
+): readonly string[] {
+  const given = step.dependsOn;
+  if (given.length !== to - from) return stepIds(list, from, to, input);
+  for (let i = from; i < to; i++)
+    if (input.steps[list[i]!]!.stepId !== given[i - from]) return stepIds(list, from, to, input);
+  return given;
+}
+
+/** The ids of the actions `from` up to `to` (one action per step is the usual). */
+function actionIds(actions: readonly ModelAction[], from: number, to: number): string[] {
+  if (to - from === 1) return [actions[from]!.actionId];
+  const ids: string[] = new Array(to - from);
+  for (let a = from; a < to; a++) ids[a - from] = actions[a]!.actionId;
+  return ids;
+}
+
+/** The workflow hash when first asked for; the outline is let go of then. */
+function lazyHash(outline: PlanOutline): () => string {
+  let source: PlanOutline | undefined = outline;
+  let hash: string | undefined;
+  return () => {
+    if (hash === undefined) {
+      hash = workflowHashOf(source!);
+      source = undefined;
+    }
+    return hash;
+  };
 }
 
 /** Errors that say another orchestrator owns the run now. */
