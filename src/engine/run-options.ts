@@ -2,7 +2,9 @@
  * Options and collaborators of one workflow run.
  * @module
  */
+
 import type { ModelONEXContainer } from '../container/container.js';
+import type { OnexError } from '../errors/onex-error.js';
 import type { EnumStepState } from '../models/enums.js';
 import type { CircuitBreakerRegistry } from '../resilience/circuit-breakers.js';
 import type { Store } from '../store/store.js';
@@ -30,6 +32,12 @@ export interface RunDeps {
   readonly breakers?: CircuitBreakerRegistry | undefined;
   /** Resume a recorded run instead of starting one (the run id is the input's operationId). */
   readonly resume?: ResumeState | undefined;
+  /**
+   * Whether the lease is still surely held, checked again right before a node is called once an asynchronous claim
+   * was confirmed: the owner may have been paused between sending the claim and hearing back, its lease gone meanwhile.
+   * An error means "do not call the node" (the lease keeper stops the run).
+   */
+  readonly leaseCheck?: (() => OnexError | null) | undefined;
 }
 
 /** What a recorded run already did: COMPLETED actions are not run again; the others run with the same key. */

@@ -795,8 +795,11 @@ export class WorkflowRun implements InputSource {
   ): void {
     const pending = claims.filter((c): c is Promise<boolean> => c !== undefined);
     if (pending.length === 0) return launch();
+    // Checked again now: the owner may have been paused between sending the claims and hearing back.
     Promise.all(pending).then((accepted) =>
-      this.guard(() => (this.stopReason || !accepted.every(Boolean) ? release() : launch())),
+      this.guard(() =>
+        this.stopReason || !accepted.every(Boolean) || this.deps.leaseCheck?.() ? release() : launch(),
+      ),
     );
   }
 

@@ -10,7 +10,7 @@ import { leasedStore } from '../engine/leased-store.js';
 import type { ExecutionPlan, PlanOutline } from '../engine/plan-types.js';
 import { outlineWorkflow, planWorkflow, workflowHashOf } from '../engine/planner.js';
 import { type LeaseWait, planOfRecordedRun, resumeStateOf, takeOverRun } from '../engine/resume.js';
-import type { ResumeState, RetryBackoff, RunEvent } from '../engine/run-options.js';
+import type { ResumeState, RetryBackoff, RunDeps, RunEvent } from '../engine/run-options.js';
 import { WorkflowRun } from '../engine/workflow-run.js';
 import { EnumCoreErrorCode } from '../errors/error-codes.js';
 import { OnexError } from '../errors/onex-error.js';
@@ -309,7 +309,11 @@ export class NodeOrchestrator extends NodeCoreBase {
       claimGuard: () => keeper.claim(),
       writeGuard: () => keeper.lost,
     });
-    const run = this.newRun(plan, store, resumed?.state, { signal: controller.signal, onEvent: options.onEvent });
+    const run = this.newRun(plan, store, resumed?.state, {
+      signal: controller.signal,
+      onEvent: options.onEvent,
+      leaseCheck: () => keeper.claim(),
+    });
     let ended!: (value?: unknown) => void;
     this.controls.set(runId, { controller, ended: new Promise((resolve) => (ended = resolve)) });
     let output: ModelOrchestratorOutput;
@@ -370,7 +374,7 @@ export class NodeOrchestrator extends NodeCoreBase {
     plan: ExecutionPlan,
     store: Store,
     resume: ResumeState | undefined,
-    options: ProcessOptions | undefined,
+    options: (ProcessOptions & Pick<RunDeps, 'leaseCheck'>) | undefined,
   ): WorkflowRun {
     return new WorkflowRun(plan, {
       container: this.container,
@@ -380,6 +384,7 @@ export class NodeOrchestrator extends NodeCoreBase {
       breakers: this.breakers,
       onEvent: options?.onEvent,
       signal: options?.signal,
+      leaseCheck: options?.leaseCheck,
       resume,
     });
   }

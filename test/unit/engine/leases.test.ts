@@ -1,7 +1,15 @@
 // Leases and epochs in memory (spec §7): every emitted action carries the orchestrator's lease and an epoch ≥ 1 that
 // grows with each state change; the store rejects a write with a foreign lease or a stale epoch and changes nothing.
 import { describe, expect, it } from 'vitest';
-import { EnumCoreErrorCode, EnumStepState, EnumWorkflowState, MemoryStore, OnexError } from '../../../src/index.js';
+import {
+  type ActionTransition,
+  EnumCoreErrorCode,
+  EnumStepState,
+  EnumWorkflowState,
+  MemoryStore,
+  OnexError,
+  type Store,
+} from '../../../src/index.js';
 import { asInput, fastOrchestrator, oneActionStep, quietContainer } from './support.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -164,5 +172,40 @@ describe('MemoryStore fencing', () => {
       }),
     );
     expect(err.code).toBe(EnumCoreErrorCode.ORCHESTRATOR_EXEC_LEASE_CONFLICT);
+  });
+});
+
+describe('a claim confirmed after the lease ran out (the owner was paused in between)', () => {
+  it('does not call the node: the lease is checked again before the call, and the run stops LEASE_EXPIRED', async () => {
+    const container = quietContainer();
+    let calls = 0;
+    container.registerNode('effect', () => {
+      calls++;
+      return { ok: true };
+    });
+    const memory = new MemoryStore();
+    // A store whose claims are confirmed asynchronously, and a process that freezes (a busy wait: no timer runs, as
+    // under SIGSTOP) for longer than the lease right after sending the claim.
+    const store = Object.create(memory) as Store;
+    store.transitionAction = (t: ActionTransition) => {
+      const epoch = memory.transitionAction(t);
+      if (t.state === EnumStepState.RUNNING) {
+        const frozenUntil = performance.now() + 300;
+        while (performance.now() < frozenUntil) {
+          // paused
+        }
+      }
+      return Promise.resolve(epoch);
+    };
+    const orchestrator = fastOrchestrator(container, { store, leaseMs: 200, leaseRenewMs: 100 });
+    const rejection = await orchestrator
+      .process({ executionMode: 'sequential', steps: asInput([oneActionStep('write', 'effect')]) })
+      .then(
+        () => null,
+        (err: unknown) => err,
+      );
+    expect(calls).toBe(0);
+    expect(rejection).toBeInstanceOf(OnexError);
+    expect((rejection as OnexError).code).toBe(EnumCoreErrorCode.ORCHESTRATOR_EXEC_LEASE_EXPIRED);
   });
 });
