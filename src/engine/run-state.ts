@@ -140,11 +140,14 @@ export interface PlanLayout {
   readonly actionRank: Int32Array;
   /** What BATCH mode groups action `a` by: its action type and target node type. */
   batchKey(a: number): string;
+  /** The steps without dependencies, in planned order: where every run starts. */
+  readonly roots: readonly number[];
 }
 
 class Layout implements PlanLayout {
   readonly orders: readonly (readonly number[])[];
   readonly actionRefs: readonly { readonly actionId: string; readonly stepId: string }[];
+  readonly roots: readonly number[];
   private byId: Map<string, number> | undefined = undefined;
   private stepRanks: Int32Array | undefined = undefined;
   private actionRanks: Int32Array | undefined = undefined;
@@ -157,6 +160,7 @@ class Layout implements PlanLayout {
       actionId: pa.action.actionId,
       stepId: plan.steps[pa.stepIndex]!.step.stepId,
     }));
+    this.roots = plan.order.filter((s) => plan.steps[s]!.deps.length === 0);
   }
 
   get stepRank(): Int32Array {

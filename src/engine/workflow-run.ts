@@ -139,7 +139,9 @@ export class WorkflowRun implements InputSource {
     this.actionLimit = input.maxParallelSteps;
     this.actions = initialActions(plan, deps.resume);
     // Actions completed before a resume are undone by the saga too (their exact order is not recorded: planned order).
-    for (const a of plan.actionOrder) if (this.actions[a]!.state === S.COMPLETED) this.completionOrder.push(a);
+    if (deps.resume) {
+      for (const a of plan.actionOrder) if (this.actions[a]!.state === S.COMPLETED) this.completionOrder.push(a);
+    }
     this.steps = initialSteps(plan);
     this.readySteps = new Heap(stepOrder(plan, this.mode));
     this.readyActions = new Heap(actionOrder(plan));
@@ -202,9 +204,11 @@ export class WorkflowRun implements InputSource {
     const failedBefore = failureBeforeResume(this.plan, this.deps.resume, this.strategy);
     this.guard(() => {
       if (failedBefore) return this.finishFailedRun(failedBefore);
-      for (let i = this.plan.order.length - 1; i >= 0; i--) {
-        const s = this.plan.order[i]!;
-        if (this.steps[s]!.remainingDeps === 0 && this.steps[s]!.state === S.PENDING) this.toConsider.push(s);
+      // The steps without dependencies, last planned first (`toConsider` is a stack).
+      const roots = layoutOf(this.plan).roots;
+      for (let i = roots.length - 1; i >= 0; i--) {
+        const s = roots[i]!;
+        if (this.steps[s]!.state === S.PENDING) this.toConsider.push(s);
       }
       this.pump();
     });
