@@ -191,3 +191,37 @@ steps:
     expect(orchestrator.plan(changed.input).workflowHash).not.toBe(out1.metadata.workflow_hash);
   });
 });
+
+describe('derived views (stepReports, actionsEmitted, stepOutputs) are made on first read', () => {
+  async function run() {
+    const { orchestrator } = setup();
+    const steps = [oneActionStep('a', 'value', { operationData: { value: 1 } }), oneActionStep('b', 'value')];
+    return orchestrator.process({ executionMode: 'sequential', steps: asInput(steps) });
+  }
+
+  it('serialise, spread and compare like plain fields, with the values of the finished run', async () => {
+    const out = await run();
+    const json = JSON.parse(JSON.stringify(out)) as Record<string, unknown>;
+    expect(json.stepOutputs).toEqual({ a: 1, b: 'b' });
+    expect((json.stepReports as { state: string }[]).map((r) => r.state)).toEqual([
+      EnumStepState.COMPLETED,
+      EnumStepState.COMPLETED,
+    ]);
+    expect(json.actionsEmitted as unknown[]).toHaveLength(2);
+    const copy = { ...out };
+    expect(Object.getOwnPropertyDescriptor(copy, 'stepReports')?.value).toEqual(out.stepReports);
+    expect(Object.keys(out)).toEqual(expect.arrayContaining(['stepReports', 'actionsEmitted', 'stepOutputs']));
+    expect(copy).toEqual(out);
+  });
+
+  it('are computed once (the same value on every read) and can be replaced by assignment', async () => {
+    const out = await run();
+    expect(out.stepReports).toBe(out.stepReports);
+    expect(out.actionsEmitted).toBe(out.actionsEmitted);
+    expect(out.actionsEmitted.every((a) => a.leaseId === out.leaseId && a.epoch >= 1)).toBe(true);
+    const mutable = out as { stepOutputs: unknown };
+    mutable.stepOutputs = { replaced: true };
+    expect(out.stepOutputs).toEqual({ replaced: true });
+    expect(JSON.parse(JSON.stringify(out)).stepOutputs).toEqual({ replaced: true });
+  });
+});
