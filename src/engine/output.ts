@@ -72,13 +72,17 @@ export function buildOutput(
     completedSteps: record.completed,
     failedSteps: record.failed,
     skippedSteps: record.skipped,
+    // The three derived views are defined below, in these places (so the fields keep the order of spec §2).
+    actionsEmitted: undefined as unknown as ModelOrchestratorOutput['actionsEmitted'],
     results: record.results,
+    stepOutputs: undefined as unknown as ModelOrchestratorOutput['stepOutputs'],
     errors: record.errors,
     processingTimeMs: final.processingTimeMs,
     parallelExecutions: record.parallelExecutions,
     peakConcurrency: record.peakConcurrency,
     loadBalancedOperations: record.loadBalancedOperations,
     batches: record.batches,
+    stepReports: undefined as unknown as ModelOrchestratorOutput['stepReports'],
     leaseId,
     startedAt: record.startedAt,
     completedAt: nowIso(),
@@ -107,7 +111,7 @@ export function buildOutput(
     }
     return stepOutputs;
   });
-  return output as typeof output & Pick<ModelOrchestratorOutput, 'actionsEmitted' | 'stepReports' | 'stepOutputs'>;
+  return output;
 }
 
 type ErrorView = { code: string; message: string } | null;
@@ -194,8 +198,9 @@ function stepReportsOf(plan: ExecutionPlan, snap: Snapshot): StepReport[] {
 }
 
 /**
- * Define `key` on `target` as an enumerable property computed on first read (then kept): it serialises, spreads and
- * compares like a plain field. Writable (assigning replaces it), so a copy made by spreading stays a plain object.
+ * Make `target`'s `key` (already there, so it keeps its place in the field order) an enumerable property computed on
+ * first read (then kept): it serialises, spreads and compares like a plain field. Writable (assigning replaces it), so
+ * a copy made by spreading stays a plain object.
  */
 function lazyProperty<T>(target: object, key: string, compute: () => T): void {
   let value: T;

@@ -210,7 +210,16 @@ describe('derived views (stepReports, actionsEmitted, stepOutputs) are made on f
     expect(json.actionsEmitted as unknown[]).toHaveLength(2);
     const copy = { ...out };
     expect(Object.getOwnPropertyDescriptor(copy, 'stepReports')?.value).toEqual(out.stepReports);
-    expect(Object.keys(out)).toEqual(expect.arrayContaining(['stepReports', 'actionsEmitted', 'stepOutputs']));
+    // In their places among the fields (spec §2 order), as when they were plain fields.
+    const keys = Object.keys(out);
+    expect(keys.slice(keys.indexOf('skippedSteps'), keys.indexOf('errors') + 1)).toEqual([
+      'skippedSteps',
+      'actionsEmitted',
+      'results',
+      'stepOutputs',
+      'errors',
+    ]);
+    expect(keys[keys.indexOf('batches') + 1]).toBe('stepReports');
     expect(copy).toEqual(out);
   });
 
