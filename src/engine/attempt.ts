@@ -6,6 +6,13 @@
 import { EnumCoreErrorCode } from '../errors/error-codes.js';
 import { OnexError } from '../errors/onex-error.js';
 
+/** The TIMEOUT of a node call (`what` names it) that outlived its `timeoutMs`. */
+export function timeoutError(what: string, timeoutMs: number): OnexError {
+  return new OnexError(EnumCoreErrorCode.TIMEOUT, `${what} timed out after ${timeoutMs} ms`, {
+    context: { timeoutMs },
+  });
+}
+
 /**
  * A running call with its own deadline and abort signal. The `AbortController` is made only if the node reads
  * `signal` (most no-op or CPU-bound nodes never do): a controller per call is a measurable share of a short step.
@@ -23,11 +30,7 @@ export class Attempt<T = unknown> {
     this.promise = new Promise<T>((resolve, reject) => {
       this.rejectFn = reject;
       this.timer = setTimeout(() => {
-        this.cancel(
-          new OnexError(EnumCoreErrorCode.TIMEOUT, `${what} timed out after ${timeoutMs} ms`, {
-            context: { timeoutMs },
-          }),
-        );
+        this.cancel(timeoutError(what, timeoutMs));
       }, timeoutMs);
       let value: T | PromiseLike<T>;
       try {

@@ -29,7 +29,7 @@ import {
   type RunContextFields,
   type SignalSource,
 } from './action-context.js';
-import { Attempt, Sleep } from './attempt.js';
+import { Attempt, Sleep, timeoutError } from './attempt.js';
 import { LoadBalancer } from './balancer.js';
 import { Bulkheads } from './bulkheads.js';
 import { nowIso } from './clock.js';
@@ -46,6 +46,7 @@ import {
   initialActions,
   initialSteps,
   layoutOf,
+  type PlanLayout,
   type StepRt,
   stepOrder,
 } from './run-state.js';
@@ -60,6 +61,8 @@ export const RETRY_STRATEGY_DEFAULT_RETRIES = 3;
 export class WorkflowRun implements InputSource {
   readonly runId: string;
   private readonly contextFields: RunContextFields;
+  /** What every run of this plan shares (orders, ranks, roots, ids). */
+  private readonly layout: PlanLayout;
   private readonly mode: EnumExecutionMode;
   private readonly strategy: EnumFailureStrategy;
   private readonly stepLimit: number;
@@ -120,6 +123,7 @@ export class WorkflowRun implements InputSource {
     // A plan run before (the same built input processed again) gets a fresh operation id: one id per execution.
     this.runId = !deps.resume && usedPlans.has(plan) ? crypto.randomUUID() : input.operationId;
     usedPlans.add(plan);
+    this.layout = layoutOf(plan);
     this.contextFields = {
       workflowInput: input.inputData,
       workflowId: input.workflowId,
@@ -182,7 +186,7 @@ export class WorkflowRun implements InputSource {
         leaseId: this.deps.leaseId,
         startedAt: this.record.startedAt,
         definition: input,
-        actions: layoutOf(this.plan).actionRefs,
+        actions: this.layout.actionRefs,
       });
     this.globalTimer = setTimeout(() => {
       this.stop(
@@ -205,7 +209,7 @@ export class WorkflowRun implements InputSource {
     this.guard(() => {
       if (failedBefore) return this.finishFailedRun(failedBefore);
       // The steps without dependencies, last planned first (`toConsider` is a stack).
-      const roots = layoutOf(this.plan).roots;
+      const roots = this.layout.roots;
       for (let i = roots.length - 1; i >= 0; i--) {
         const s = roots[i]!;
         if (this.steps[s]!.state === S.PENDING) this.toConsider.push(s);
@@ -676,13 +680,13 @@ export class WorkflowRun implements InputSource {
     let value: unknown;
     try {
       value = invoker.run(pa.action.operationData, ctx);
-      // The node may have computed synchronously for a while: read the clock afresh after it.
-      this.tickMs = -1;
     } catch (err) {
-      this.tickMs = -1;
       // Settled on a later tick, as a promise would be: the scheduler is not re-entered from inside its own loop.
       queueMicrotask(() => this.callSettled(a, ctx, false, err));
       return;
+    } finally {
+      // The node may have computed synchronously for a while: read the clock afresh after it.
+      this.tickMs = -1;
     }
     if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') {
       (value as PromiseLike<unknown>).then(
@@ -720,12 +724,7 @@ export class WorkflowRun implements InputSource {
     const ar = this.actions[a]!;
     const ctx = ar.call!;
     ar.call = null;
-    const pa = this.plan.actions[a]!;
-    const error = new OnexError(
-      EnumCoreErrorCode.TIMEOUT,
-      `action ${pa.action.actionId} of step '${this.plan.steps[pa.stepIndex]!.step.stepName}' timed out after ${pa.action.timeoutMs} ms`,
-      { context: { timeoutMs: pa.action.timeoutMs } },
-    );
+    const error = timeoutError(this.describeAction(a), this.plan.actions[a]!.action.timeoutMs);
     ctx.abort(error);
     this.directFailure(a, error);
   }
@@ -742,6 +741,12 @@ export class WorkflowRun implements InputSource {
     else finish();
   }
 
+  /** How errors name action `a`. */
+  private describeAction(a: number): string {
+    const pa = this.plan.actions[a]!;
+    return `action ${pa.action.actionId} of step '${this.plan.steps[pa.stepIndex]!.step.stepName}'`;
+  }
+
   /** Free the slot, bulkhead place and balancer load of action `a`'s direct call. */
   private releaseCall(a: number): void {
     const target = this.plan.actions[a]!.action.targetNodeType;
@@ -756,7 +761,7 @@ export class WorkflowRun implements InputSource {
       attempt = new Attempt(
         (att) => invoker.run(pa.action.operationData, this.context(a, att)),
         pa.action.timeoutMs,
-        `action ${pa.action.actionId} of step '${this.plan.input.steps[pa.stepIndex]!.stepName}'`,
+        this.describeAction(a),
       );
       this.tickMs = -1; // the node may have run synchronously for a while
       this.actions[a]!.attempt = attempt;
@@ -927,7 +932,7 @@ export class WorkflowRun implements InputSource {
   // ---- BATCH -------------------------------------------------------------------------------------------------
 
   private queueBatch(a: number): void {
-    const key = layoutOf(this.plan).batchKey(a);
+    const key = this.layout.batchKey(a);
     let group = this.batchQueue.get(key);
     if (!group) {
       group = [];
@@ -1157,7 +1162,7 @@ export class WorkflowRun implements InputSource {
       inputs.push(value);
       inputsById[this.plan.actions[d]!.action.actionId] = value;
     }
-    const stepIndexById = layoutOf(this.plan).stepIndexById;
+    const stepIndexById = this.layout.stepIndexById;
     for (const id of ps.step.dependsOn) {
       const rt = this.steps[stepIndexById.get(id)!]!;
       if (rt.state === S.COMPLETED) {
