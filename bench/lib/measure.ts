@@ -1,6 +1,11 @@
 /**
  * The measuring loop: a warm-up (JIT, caches, lazy initialisation), then measured runs, each verified. Fast
  * workloads get more runs (until `minTotalMs` has been measured), slow ones exactly `minRuns`; never fewer than 5.
+ *
+ * The warm-up is bounded by time, not by a count: a 0.1 ms run needs thousands of calls before V8 has optimised
+ * every function on its path (the first ~100 runs of the B0 chain take up to 15× the steady time), and a 150 ms
+ * run needs several calls before its once-per-run code (setup, output) is compiled. Counting runs instead measured
+ * fast workloads mid-tiering, with medians that flipped by 10× between invocations.
  * @module
  */
 
@@ -45,7 +50,7 @@ async function once(trial: Trial): Promise<number> {
 }
 
 export async function measure(trial: Trial, options: MeasureOptions = {}): Promise<Measured> {
-  const { warmupMs = 300, maxWarmups = 20, minRuns = 5, minTotalMs = 1000, maxRuns = 30 } = options;
+  const { warmupMs = 1000, maxWarmups = 100_000, minRuns = 5, minTotalMs = 1000, maxRuns = 5000 } = options;
   let warmups = 0;
   let warmupSpent = 0;
   do {

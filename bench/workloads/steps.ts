@@ -63,27 +63,22 @@ export async function runStepWorkload(workload: 'W1' | 'W2' | 'W3' | 'W4', engin
   const prepared = await engine.prepare(dag, step, { concurrency });
   if ('unsupported' in prepared) return { ...base, status: 'n/a', reason: prepared.unsupported };
   const timerCostMs = timed ? await measureTimerCostMs() : 0;
-  const measured = await measure(
-    {
-      before: () => {
-        rec.reset();
-        edges.firstStart = 0;
-        edges.runStart = performance.now();
-      },
-      run: prepared.run,
-      check: () => {
-        if (timed) {
-          edges.runEnd = performance.now();
-          edges.startLatency.push(edges.firstStart - edges.runStart);
-          edges.tail.push(edges.runEnd - edges.lastEnd);
-        }
-        return verifyRun(dag, rec, concurrency);
-      },
+  const measured = await measure({
+    before: () => {
+      rec.reset();
+      edges.firstStart = 0;
+      edges.runStart = performance.now();
     },
-    // W4 runs take ~150 ms: the same warm-up budget as every workload (≥ 300 ms, so two or three runs: one is not
-    // enough for the per-run paths to be compiled), then exactly the minimum of measured runs.
-    timed ? { minTotalMs: 0 } : {},
-  );
+    run: prepared.run,
+    check: () => {
+      if (timed) {
+        edges.runEnd = performance.now();
+        edges.startLatency.push(edges.firstStart - edges.runStart);
+        edges.tail.push(edges.runEnd - edges.lastEnd);
+      }
+      return verifyRun(dag, rec, concurrency);
+    },
+  });
   const summary = summarize(measured.samplesMs);
   const row: ResultRow = {
     ...base,

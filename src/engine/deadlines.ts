@@ -1,42 +1,61 @@
 /**
  * The deadlines of one run (attempt timeouts, step timeouts) on a single timer. A run of 1,000 short actions would
  * otherwise arm and clear 2,000 Node timers, each an object that outlives its step; here a deadline is three numbers
- * in a queue. Entries with the same duration fall due in the order they were added, so each duration keeps a FIFO and
- * the timer is armed for the earliest head. Nothing is ever removed early: an entry whose owner ended is stale
- * (`isLive` says so) and is dropped when it reaches the head, so queues stay short while work completes in order.
+ * in a ring buffer. Entries with the same duration fall due in the order they were added, so each duration keeps a
+ * FIFO and the timer is armed for the earliest head. Nothing is ever removed early: an entry whose owner ended is
+ * stale (`isLive` says so) and is dropped when it reaches the head, so queues stay short while work completes in
+ * order — and, the buffers being reused, adding a deadline allocates nothing.
  * @module
  */
 
-/** One duration's entries, oldest first, from `head` on. */
+/** One duration's entries, oldest first: a ring buffer of typed columns (capacity a power of two). */
 class Fifo {
-  due: number[] = [];
-  ids: number[] = [];
-  tokens: number[] = [];
+  due = new Float64Array(8);
+  ids = new Int32Array(8);
+  tokens = new Int32Array(8);
+  /** Position of the oldest entry; `count` entries follow it (wrapping). */
   head = 0;
+  count = 0;
 
-  get empty(): boolean {
-    return this.head === this.due.length;
+  push(due: number, id: number, token: number): void {
+    if (this.count === this.due.length) this.grow();
+    const i = (this.head + this.count) & (this.due.length - 1);
+    this.due[i] = due;
+    this.ids[i] = id;
+    this.tokens[i] = token;
+    this.count++;
   }
 
   shift(): void {
-    this.head++;
-    if (this.head === this.due.length) {
-      this.due = [];
-      this.ids = [];
-      this.tokens = [];
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.due.length) {
-      this.due = this.due.slice(this.head);
-      this.ids = this.ids.slice(this.head);
-      this.tokens = this.tokens.slice(this.head);
-      this.head = 0;
+    this.head = (this.head + 1) & (this.due.length - 1);
+    this.count--;
+  }
+
+  /** Double the capacity, the entries moved to the front in order. */
+  private grow(): void {
+    const size = this.due.length;
+    const due = new Float64Array(size * 2);
+    const ids = new Int32Array(size * 2);
+    const tokens = new Int32Array(size * 2);
+    for (let k = 0; k < size; k++) {
+      const i = (this.head + k) & (size - 1);
+      due[k] = this.due[i]!;
+      ids[k] = this.ids[i]!;
+      tokens[k] = this.tokens[i]!;
     }
+    this.due = due;
+    this.ids = ids;
+    this.tokens = tokens;
+    this.head = 0;
   }
 }
 
 /** Deadlines for numbered owners: `onDue(id, token)` runs once an entry's time has come and it is still live. */
 export class Deadlines {
   private readonly queues = new Map<number, Fifo>();
+  /** The queue of the last duration added: runs mostly use one or two durations. */
+  private lastDuration = Number.NaN;
+  private lastQueue: Fifo | undefined = undefined;
   private timer: NodeJS.Timeout | undefined;
   private armedFor = Number.POSITIVE_INFINITY;
   private closed = false;
@@ -46,19 +65,29 @@ export class Deadlines {
     private readonly onDue: (id: number, token: number) => void,
   ) {}
 
-  /** `onDue(id, token)` in `durationMs`, unless the entry is stale by then. */
-  add(durationMs: number, id: number, token: number): void {
+  /** Entries held (live or not yet found stale). */
+  get size(): number {
+    let n = 0;
+    for (const queue of this.queues.values()) n += queue.count;
+    return n;
+  }
+
+  /**
+   * `onDue(id, token)` `durationMs` after `now` (a `performance.now()` reading the caller already has; read afresh
+   * when omitted), unless the entry is stale by then.
+   */
+  add(durationMs: number, id: number, token: number, now = performance.now()): void {
     if (this.closed) return;
-    let queue = this.queues.get(durationMs);
+    let queue = durationMs === this.lastDuration ? this.lastQueue : this.queues.get(durationMs);
     if (!queue) {
       queue = new Fifo();
       this.queues.set(durationMs, queue);
     }
+    this.lastDuration = durationMs;
+    this.lastQueue = queue;
     this.dropStale(queue);
-    const due = performance.now() + durationMs;
-    queue.due.push(due);
-    queue.ids.push(id);
-    queue.tokens.push(token);
+    const due = now + durationMs;
+    queue.push(due, id, token);
     if (due < this.armedFor) this.arm(due);
   }
 
@@ -68,10 +97,11 @@ export class Deadlines {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.queues.clear();
+    this.lastQueue = undefined;
   }
 
   private dropStale(queue: Fifo): void {
-    while (!queue.empty && !this.isLive(queue.ids[queue.head]!, queue.tokens[queue.head]!)) queue.shift();
+    while (queue.count > 0 && !this.isLive(queue.ids[queue.head]!, queue.tokens[queue.head]!)) queue.shift();
   }
 
   private arm(due: number): void {
@@ -105,7 +135,7 @@ export class Deadlines {
     let best: Fifo | undefined;
     for (const queue of this.queues.values()) {
       this.dropStale(queue);
-      if (!queue.empty && (!best || queue.due[queue.head]! < best.due[best.head]!)) best = queue;
+      if (queue.count > 0 && (!best || queue.due[queue.head]! < best.due[best.head]!)) best = queue;
     }
     return best;
   }

@@ -6,7 +6,14 @@
  */
 import type { OnexError } from '../errors/onex-error.js';
 import { EnumStepState } from '../models/enums.js';
-import type { RunOwner, RunSource, RunStart, RunTransition, Store } from '../store/store.js';
+import {
+  COPIES_TRANSITIONS,
+  type RunOwner,
+  type RunSource,
+  type RunStart,
+  type RunTransition,
+  type Store,
+} from '../store/store.js';
 
 /** What the orchestrator adds to `beginRun`. */
 export interface RunExtras {
@@ -28,8 +35,10 @@ export interface RunExtras {
 
 /** Wrap `store` for one run. */
 export function leasedStore(store: Store, extras: RunExtras): Store {
-  return {
+  const wrapped: Store & { readonly [COPIES_TRANSITIONS]: boolean } = {
     kind: store.kind,
+    // The guards never keep the transition: the wrapper copies exactly when the store does.
+    [COPIES_TRANSITIONS]: (store as { [COPIES_TRANSITIONS]?: boolean })[COPIES_TRANSITIONS] === true,
     async beginRun(run: RunStart) {
       const sentAt = performance.now();
       await store.beginRun({ ...run, leaseMs: extras.leaseMs, owner: extras.owner, source: extras.source });
@@ -67,4 +76,5 @@ export function leasedStore(store: Store, extras: RunExtras): Store {
     // The run never closes the orchestrator's store.
     close: async () => {},
   };
+  return wrapped;
 }

@@ -22,6 +22,7 @@ import { toWire } from '../models/wire.js';
 import type { BatchItem } from '../nodes/context.js';
 import { type Invoker, resolveInvokers } from '../nodes/node-adapter.js';
 import { type CompensationCandidate, type CompensationRecord, compensate } from '../resilience/saga.js';
+import { type ActionTransition, COPIES_TRANSITIONS } from '../store/store.js';
 import {
   ActionContext,
   type ActionInputs,
@@ -115,6 +116,9 @@ export class WorkflowRun implements InputSource {
     (a) => this.guard(() => this.callTimedOut(a)),
   );
 
+  /** The one transition object every write of this run refills, when the store copies it (`COPIES_TRANSITIONS`). */
+  private readonly scratchTransition: { -readonly [K in keyof ActionTransition]: ActionTransition[K] } | null;
+
   constructor(
     private readonly plan: ExecutionPlan,
     private readonly deps: RunDeps,
@@ -124,6 +128,21 @@ export class WorkflowRun implements InputSource {
     this.runId = !deps.resume && usedPlans.has(plan) ? crypto.randomUUID() : input.operationId;
     usedPlans.add(plan);
     this.layout = layoutOf(plan);
+    this.scratchTransition =
+      (deps.store as { [COPIES_TRANSITIONS]?: boolean })[COPIES_TRANSITIONS] === true
+        ? {
+            runId: this.runId,
+            actionId: '',
+            actionIndex: 0,
+            leaseId: deps.leaseId,
+            expectedEpoch: 0,
+            state: S.PENDING,
+            attempt: 0,
+            at: '',
+            result: undefined,
+            error: undefined,
+          }
+        : null;
     this.contextFields = {
       workflowInput: input.inputData,
       workflowId: input.workflowId,
@@ -430,7 +449,7 @@ export class WorkflowRun implements InputSource {
       rt.finishedActions = ps.actions.filter((a) => this.actions[a]!.state === S.COMPLETED).length;
       if (rt.finishedActions === ps.actions.length) return this.finishRunningStep(s);
     }
-    this.stepDeadlines.add(ps.step.timeoutMs, s, 0);
+    this.stepDeadlines.add(ps.step.timeoutMs, s, 0, rt.startedMs);
     if (ps.actions.length === 1) {
       const a = ps.actions[0]!;
       if (this.actions[a]!.state === S.PENDING) this.queueAction(a);
@@ -676,7 +695,7 @@ export class WorkflowRun implements InputSource {
     const ar = this.actions[a]!;
     const ctx = this.context(a, null);
     ar.call = ctx;
-    this.callDeadlines.add(pa.action.timeoutMs, a, ar.attempts);
+    this.callDeadlines.add(pa.action.timeoutMs, a, ar.attempts, this.now());
     let value: unknown;
     try {
       value = invoker.run(pa.action.operationData, ctx);
@@ -1104,18 +1123,36 @@ export class WorkflowRun implements InputSource {
     error?: { code: string; message: string } | null,
   ): Promise<boolean> | undefined {
     const ar = this.actions[a]!;
-    const epoch = this.deps.store.transitionAction({
-      runId: this.runId,
-      actionId: this.plan.actions[a]!.action.actionId,
-      actionIndex: a,
-      leaseId: this.deps.leaseId,
-      expectedEpoch: ar.epoch,
-      state,
-      attempt: ar.attempts,
-      at: this.nowIso(),
-      result,
-      error: error ? { code: error.code, message: error.message } : error,
-    });
+    const at = this.nowIso();
+    const stored = error ? { code: error.code, message: error.message } : error;
+    let t: ActionTransition;
+    const scratch = this.scratchTransition;
+    if (scratch) {
+      // The store copies what it keeps before returning (COPIES_TRANSITIONS): one object serves every write.
+      scratch.actionId = this.plan.actions[a]!.action.actionId;
+      scratch.actionIndex = a;
+      scratch.expectedEpoch = ar.epoch;
+      scratch.state = state;
+      scratch.attempt = ar.attempts;
+      scratch.at = at;
+      scratch.result = result;
+      scratch.error = stored;
+      t = scratch;
+    } else {
+      t = {
+        runId: this.runId,
+        actionId: this.plan.actions[a]!.action.actionId,
+        actionIndex: a,
+        leaseId: this.deps.leaseId,
+        expectedEpoch: ar.epoch,
+        state,
+        attempt: ar.attempts,
+        at,
+        result,
+        error: stored,
+      };
+    }
+    const epoch = this.deps.store.transitionAction(t);
     if (typeof epoch === 'number') {
       ar.epoch = epoch;
       return undefined;

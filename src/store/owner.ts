@@ -6,9 +6,12 @@
 import { hostname } from 'node:os';
 import type { RunOwner } from './store.js';
 
-/** This process as a lease owner. */
+let self: RunOwner | undefined;
+
+/** This process as a lease owner (read once: every run records it, and `hostname()` is a system call). */
 export function currentOwner(): RunOwner {
-  return { host: hostname(), pid: process.pid };
+  self ??= Object.freeze({ host: hostname(), pid: process.pid });
+  return self;
 }
 
 /**

@@ -76,6 +76,14 @@ export interface ActionTransition {
   readonly error?: StoredError | null;
 }
 
+/**
+ * Internal capability (not exported from the package): a store whose `transitionAction` copies what it keeps of its
+ * argument before returning, and never reads it later. A writer may then pass one object, refilled, for every
+ * transition of a run, instead of allocating one per state change. Stores that queue writes (SQLite, PostgreSQL
+ * batch them) keep the object, so they do not declare it.
+ */
+export const COPIES_TRANSITIONS: unique symbol = Symbol('onex.copiesTransitions');
+
 /** One state change of a run: applied only when the stored lease and epoch match. */
 export interface RunTransition {
   readonly runId: string;

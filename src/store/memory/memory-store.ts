@@ -11,6 +11,7 @@ import { fenceError, leaseHeld, notFound, runEnded, runExists, TERMINAL_RUN_STAT
 import { currentOwner } from '../owner.js';
 import {
   type ActionTransition,
+  COPIES_TRANSITIONS,
   DEFAULT_LEASE_MS,
   type LeaseRenewal,
   type LeaseStatus,
@@ -40,26 +41,28 @@ type ActionRef = { readonly actionId: string; readonly stepId: string };
  */
 class ActionTable {
   private byId: Map<string, number> | undefined = undefined;
-  readonly state: EnumStepState[];
-  readonly attempt: number[];
-  readonly epoch: number[];
+  /** Columns start empty (a hole reads as the initial value): a run's table costs a few blank arrays to make. */
+  readonly state: (EnumStepState | undefined)[];
+  readonly attempt: Int32Array;
+  readonly epoch: Int32Array;
   readonly result: unknown[];
-  readonly error: (StoredAction['error'] | null)[];
-  readonly startedAt: (string | null)[];
-  readonly updatedAt: string[];
+  readonly error: (StoredAction['error'] | undefined)[];
+  readonly startedAt: (string | undefined)[];
+  readonly updatedAt: (string | undefined)[];
 
   constructor(
     readonly refs: readonly ActionRef[],
-    at: string,
+    /** When the run began: every row's `updatedAt` until it changes. */
+    readonly begunAt: string,
   ) {
     const n = refs.length;
-    this.state = new Array<EnumStepState>(n).fill(EnumStepState.PENDING);
-    this.attempt = new Array<number>(n).fill(0);
-    this.epoch = new Array<number>(n).fill(1);
-    this.result = new Array<unknown>(n).fill(undefined);
-    this.error = new Array<StoredAction['error'] | null>(n).fill(null);
-    this.startedAt = new Array<string | null>(n).fill(null);
-    this.updatedAt = new Array<string>(n).fill(at);
+    this.state = new Array(n);
+    this.attempt = new Int32Array(n);
+    this.epoch = new Int32Array(n).fill(1);
+    this.result = new Array(n);
+    this.error = new Array(n);
+    this.startedAt = new Array(n);
+    this.updatedAt = new Array(n);
   }
 
   /** The row of `actionId` (`hint`: where the writer says it is). */
@@ -73,14 +76,14 @@ class ActionTable {
     return {
       actionId: this.refs[i]!.actionId,
       stepId: this.refs[i]!.stepId,
-      state: this.state[i]!,
+      state: this.state[i] ?? EnumStepState.PENDING,
       attempt: this.attempt[i]!,
       epoch: this.epoch[i]!,
       leaseId,
       result: this.result[i],
-      error: this.error[i]!,
-      startedAt: this.startedAt[i]!,
-      updatedAt: this.updatedAt[i]!,
+      error: this.error[i] ?? null,
+      startedAt: this.startedAt[i] ?? null,
+      updatedAt: this.updatedAt[i] ?? this.begunAt,
     };
   }
 
@@ -101,6 +104,8 @@ export interface MemoryStoreOptions {
 /** A `Store` in process memory. */
 export class MemoryStore implements Store {
   readonly kind = 'memory';
+  /** `transitionAction` copies the fields into its columns: a run may reuse one transition object. */
+  readonly [COPIES_TRANSITIONS] = true;
   private readonly runs = new Map<string, MutableRun>();
   private readonly maxRuns: number;
 
@@ -144,7 +149,7 @@ export class MemoryStore implements Store {
     }
     // Updated in place (readers get copies): no allocation per state change.
     const epoch = table.epoch[i]! + 1;
-    if (table.startedAt[i] === null && t.state === EnumStepState.RUNNING) table.startedAt[i] = t.at;
+    if (table.startedAt[i] === undefined && t.state === EnumStepState.RUNNING) table.startedAt[i] = t.at;
     table.state[i] = t.state;
     table.attempt[i] = t.attempt;
     table.epoch[i] = epoch;
@@ -194,7 +199,9 @@ export class MemoryStore implements Store {
     run.ownerHost = t.owner.host;
     run.ownerPid = t.owner.pid;
     const epochs = run.actions.epoch;
-    for (let i = 0; i < epochs.length; i++) epochs[i]!++;
+    epochs.forEach((e, i) => {
+      epochs[i] = e + 1;
+    });
     return this.view(run);
   }
 

@@ -56,14 +56,46 @@ describe('Deadlines', () => {
       liveId = id;
       deadlines.add(30_000, id, 0);
     }
-    // Every entry but the last one's owner ended: the queue holds one entry, internal arrays were compacted.
-    const queue = (deadlines as unknown as { queues: Map<number, { due: number[]; head: number }> }).queues.get(
-      30_000,
-    )!;
-    expect(queue.due.length - queue.head).toBe(1);
-    expect(queue.due.length).toBeLessThan(2048);
+    // Every entry but the last one's owner ended: the queue holds that one entry only.
+    expect(deadlines.size).toBe(1);
     deadlines.close();
     expect(onDue).not.toHaveBeenCalled();
+  });
+
+  it('keeps every entry, in order, when a queue wraps around and grows', async () => {
+    const live = new Set<number>();
+    const fired: number[] = [];
+    const deadlines = new Deadlines(
+      (id) => live.has(id),
+      (id) => fired.push(id),
+    );
+    const t0 = performance.now();
+    // 5 entries finish early (their heads are dropped), then 40 more are added: the ring wraps, then grows twice.
+    for (let id = 0; id < 5; id++) deadlines.add(20, id, 0, t0);
+    for (let id = 5; id < 45; id++) {
+      live.add(id);
+      deadlines.add(20, id, 0, t0);
+    }
+    expect(deadlines.size).toBe(40);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(fired).toEqual(Array.from({ length: 40 }, (_, k) => k + 5));
+    deadlines.close();
+  });
+
+  it('counts a deadline from the reading it is given', async () => {
+    const fired: number[] = [];
+    const deadlines = new Deadlines(
+      () => true,
+      (id) => fired.push(id),
+    );
+    // Given a reading 30 ms old, a 40 ms deadline is due in ~10 ms; a fresh one in 40 ms.
+    deadlines.add(40, 1, 0, performance.now() - 30);
+    deadlines.add(40, 2, 0);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(fired).toEqual([1]);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(fired).toEqual([1, 2]);
+    deadlines.close();
   });
 
   it('never fires after close(), and ignores adds after it', async () => {
