@@ -7,12 +7,17 @@
 export class Bulkheads {
   private readonly inFlight = new Map<string, number>();
   private readonly parked = new Map<string, number[]>();
+  /** No limit at all (the common case): nothing to count. */
+  private readonly none: boolean;
 
   /** `limits`: most calls in flight by target node type (types not listed are unbounded). */
-  constructor(private readonly limits: Readonly<Record<string, number>>) {}
+  constructor(private readonly limits: Readonly<Record<string, number>>) {
+    this.none = Object.keys(limits).length === 0;
+  }
 
   /** Whether another call to `target` fits. */
   hasRoom(target: string): boolean {
+    if (this.none) return true;
     const limit = this.limits[target];
     return limit === undefined || (this.inFlight.get(target) ?? 0) < limit;
   }
@@ -29,11 +34,13 @@ export class Bulkheads {
 
   /** A call to `target` starts. */
   acquire(target: string): void {
+    if (this.none) return;
     this.inFlight.set(target, (this.inFlight.get(target) ?? 0) + 1);
   }
 
   /** A call to `target` ended; returns the parked action that may now go, if any. */
   release(target: string): number | undefined {
+    if (this.none) return undefined;
     this.inFlight.set(target, (this.inFlight.get(target) ?? 1) - 1);
     return this.parked.get(target)?.shift();
   }

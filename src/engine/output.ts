@@ -4,6 +4,7 @@
  */
 import type { OnexError } from '../errors/onex-error.js';
 import { withLease } from '../models/action.js';
+import { put, STATE_BY_CODE, stateCode } from '../models/columns.js';
 import { EnumStepState, type EnumWorkflowState } from '../models/enums.js';
 import type {
   ModelOrchestratorOutput,
@@ -99,7 +100,7 @@ export function buildOutput(
   // The per-step and per-action views are made on first read: most callers only look at the state and the results,
   // and building them is a tenth of a short run (bench/PROFILE.md). They read a compact copy of the final run state
   // (a few arrays), so an output that is kept (the memory store keeps recent runs) keeps no per-action objects alive.
-  const snap = snapshot(final.steps, final.actions);
+  const snap = new Snapshot(final.steps, final.actions);
   lazyProperty(output, 'actionsEmitted', () =>
     plan.actionOrder.map((a) => withLease(plan.actions[a]!.action, leaseId, snap.actionEpoch[a]!)),
   );
@@ -107,7 +108,7 @@ export function buildOutput(
   lazyProperty(output, 'stepOutputs', () => {
     const stepOutputs: Record<string, unknown> = {};
     for (let s = 0; s < plan.steps.length; s++) {
-      if (snap.stepState[s] === EnumStepState.COMPLETED) stepOutputs[plan.steps[s]!.step.stepName] = snap.stepOutput[s];
+      if (snap.state(s) === EnumStepState.COMPLETED) stepOutputs[plan.steps[s]!.step.stepName] = snap.output(s);
     }
     return stepOutputs;
   });
@@ -116,82 +117,117 @@ export function buildOutput(
 
 type ErrorView = { code: string; message: string } | null;
 
-/** The final run state the derived views need, a column per field. */
-interface Snapshot {
-  readonly stepState: EnumStepState[];
-  readonly stepReason: (SkipReason | null)[];
-  readonly stepStartedAt: (string | null)[];
+const errorView = (error: OnexError | null): ErrorView => (error ? { code: error.code, message: error.message } : null);
+
+/**
+ * The final run state, compact: states and numbers in typed arrays (off the garbage-collected heap), start times as
+ * indices into the few distinct strings of the run, and reasons, errors and outputs as arrays only when a step or
+ * action has one. A kept output (the memory store keeps recent runs) then costs the collector next to nothing.
+ */
+class Snapshot {
+  readonly stepState: Uint8Array;
   readonly stepDuration: Float64Array;
-  readonly stepError: ErrorView[];
-  readonly stepOutput: unknown[];
-  readonly actionState: EnumStepState[];
+  /** Index into `times`; -1: never started. */
+  private readonly stepStartedAt: Int32Array;
+  private readonly times: string[] = [];
+  private stepReason: (SkipReason | null)[] | null = null;
+  private stepError: ErrorView[] | null = null;
+  private stepOutput: unknown[] | null = null;
+  readonly actionState: Uint8Array;
   readonly actionAttempts: Int32Array;
   readonly actionDuration: Float64Array;
   readonly actionEpoch: Int32Array;
-  readonly actionError: ErrorView[];
+  private actionError: ErrorView[] | null = null;
+
+  constructor(steps: readonly StepView[], actions: readonly ActionView[]) {
+    const ns = steps.length;
+    const na = actions.length;
+    this.stepState = new Uint8Array(ns);
+    this.stepDuration = new Float64Array(ns);
+    this.stepStartedAt = new Int32Array(ns);
+    this.actionState = new Uint8Array(na);
+    this.actionAttempts = new Int32Array(na);
+    this.actionDuration = new Float64Array(na);
+    this.actionEpoch = new Int32Array(na);
+    for (let s = 0; s < ns; s++) {
+      const rt = steps[s]!;
+      this.stepState[s] = stateCode(rt.state);
+      this.stepDuration[s] = rt.durationMs;
+      this.stepStartedAt[s] = this.timeIndex(rt.startedAt);
+      if (rt.reason !== null) this.stepReason = put(this.stepReason, ns, null, s, rt.reason);
+      if (rt.error !== null) this.stepError = put(this.stepError, ns, null, s, errorView(rt.error));
+      if (rt.output !== undefined) this.stepOutput = put(this.stepOutput, ns, undefined, s, rt.output);
+    }
+    for (let a = 0; a < na; a++) {
+      const ar = actions[a]!;
+      this.actionState[a] = stateCode(ar.state);
+      this.actionAttempts[a] = ar.attempts;
+      this.actionDuration[a] = ar.durationMs;
+      this.actionEpoch[a] = ar.epoch;
+      if (ar.error !== null) this.actionError = put(this.actionError, na, null, a, errorView(ar.error));
+    }
+  }
+
+  state(s: number): EnumStepState {
+    return STATE_BY_CODE[this.stepState[s]!]!;
+  }
+
+  startedAt(s: number): string | null {
+    const i = this.stepStartedAt[s]!;
+    return i < 0 ? null : this.times[i]!;
+  }
+
+  reason(s: number): SkipReason | null {
+    return this.stepReason?.[s] ?? null;
+  }
+
+  error(s: number): ErrorView {
+    return this.stepError?.[s] ?? null;
+  }
+
+  output(s: number): unknown {
+    return this.stepOutput?.[s];
+  }
+
+  actionStateOf(a: number): EnumStepState {
+    return STATE_BY_CODE[this.actionState[a]!]!;
+  }
+
+  actionErrorOf(a: number): ErrorView {
+    return this.actionError?.[a] ?? null;
+  }
+
+  private timeIndex(at: string | null): number {
+    if (at === null) return -1;
+    const last = this.times.length - 1;
+    if (last >= 0 && this.times[last] === at) return last;
+    this.times.push(at);
+    return last + 1;
+  }
 }
 
-const errorView = (error: OnexError | null): ErrorView => (error ? { code: error.code, message: error.message } : null);
-
-function snapshot(steps: readonly StepView[], actions: readonly ActionView[]): Snapshot {
-  const ns = steps.length;
-  const na = actions.length;
-  const snap: Snapshot = {
-    stepState: new Array(ns),
-    stepReason: new Array(ns),
-    stepStartedAt: new Array(ns),
-    stepDuration: new Float64Array(ns),
-    stepError: new Array(ns),
-    stepOutput: new Array(ns),
-    actionState: new Array(na),
-    actionAttempts: new Int32Array(na),
-    actionDuration: new Float64Array(na),
-    actionEpoch: new Int32Array(na),
-    actionError: new Array(na),
-  };
-  for (let s = 0; s < ns; s++) {
-    const rt = steps[s]!;
-    snap.stepState[s] = rt.state;
-    snap.stepReason[s] = rt.reason;
-    snap.stepStartedAt[s] = rt.startedAt;
-    snap.stepDuration[s] = rt.durationMs;
-    snap.stepError[s] = errorView(rt.error);
-    snap.stepOutput[s] = rt.output;
-  }
-  for (let a = 0; a < na; a++) {
-    const ar = actions[a]!;
-    snap.actionState[a] = ar.state;
-    snap.actionAttempts[a] = ar.attempts;
-    snap.actionDuration[a] = ar.durationMs;
-    snap.actionEpoch[a] = ar.epoch;
-    snap.actionError[a] = errorView(ar.error);
-  }
-  return snap;
-}
-
-/** Per-step reports in planned order. */
 function stepReportsOf(plan: ExecutionPlan, snap: Snapshot): StepReport[] {
   return plan.steps.map((ps, s) => {
-    const state = snap.stepState[s]!;
+    const state = snap.state(s);
     let attempts = 0;
     for (const a of ps.actions) attempts = Math.max(attempts, snap.actionAttempts[a]!);
     return {
       stepId: ps.step.stepId,
       stepName: ps.step.stepName,
       state,
-      reason: state === EnumStepState.PENDING ? 'not_started' : snap.stepReason[s]!,
+      reason: state === EnumStepState.PENDING ? 'not_started' : snap.reason(s),
       attempts,
-      startedAt: snap.stepStartedAt[s]!,
+      startedAt: snap.startedAt(s),
       durationMs: snap.stepDuration[s]!,
-      error: snap.stepError[s]!,
+      error: snap.error(s),
       actions: ps.actions.map((a) => ({
         actionId: plan.actions[a]!.action.actionId,
         targetNodeType: plan.actions[a]!.action.targetNodeType,
-        state: snap.actionState[a]!,
+        state: snap.actionStateOf(a),
         attempts: snap.actionAttempts[a]!,
         durationMs: snap.actionDuration[a]!,
         epoch: snap.actionEpoch[a]!,
-        error: snap.actionError[a]!,
+        error: snap.actionErrorOf(a),
       })),
     };
   });

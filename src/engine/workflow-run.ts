@@ -33,7 +33,7 @@ import {
 import { Attempt, Sleep, timeoutError } from './attempt.js';
 import { LoadBalancer } from './balancer.js';
 import { Bulkheads } from './bulkheads.js';
-import { nowIso } from './clock.js';
+import { isoAt, nowIso } from './clock.js';
 import { conditionHolds, handlesFailure } from './conditions.js';
 import { Deadlines } from './deadlines.js';
 import { Heap } from './heap.js';
@@ -53,7 +53,8 @@ import {
 } from './run-state.js';
 
 const S = EnumStepState;
-const TERMINAL = new Set<string>([S.COMPLETED, S.FAILED, S.SKIPPED, S.CANCELLED, S.TIMEOUT, S.COMPENSATED]);
+/** Whether `state` is final (every state but PENDING and RUNNING). */
+const terminal = (state: EnumStepState): boolean => state !== S.PENDING && state !== S.RUNNING;
 
 /** Default retries the RETRY strategy gives actions that declare none. */
 export const RETRY_STRATEGY_DEFAULT_RETRIES = 3;
@@ -103,8 +104,6 @@ export class WorkflowRun implements InputSource {
    * clock once per loop iteration: actions that start or end in one synchronous burst share one timestamp.
    */
   private tickMs = -1;
-  private tickIsoMs = -1;
-  private tickIso = '';
   /** Step timeouts, on one timer. */
   private readonly stepDeadlines = new Deadlines(
     (s) => this.steps[s]!.state === S.RUNNING,
@@ -574,7 +573,7 @@ export class WorkflowRun implements InputSource {
   /** Record the step's end, release its slot, and wake its dependents. */
   private endStep(s: number, state: EnumStepState, error: OnexError | null): void {
     const rt = this.steps[s]!;
-    if (TERMINAL.has(rt.state)) return;
+    if (terminal(rt.state)) return;
     const wasRunning = rt.state === S.RUNNING;
     rt.state = state;
     rt.error ??= error;
@@ -928,7 +927,7 @@ export class WorkflowRun implements InputSource {
   /** Abort an action that has not ended (step timeout, fail-fast, cancel, workflow timeout). */
   private abortAction(a: number, reason: OnexError, state: EnumStepState): void {
     const ar = this.actions[a]!;
-    if (TERMINAL.has(ar.state)) return;
+    if (terminal(ar.state)) return;
     const started = ar.attempts > 0;
     ar.sleep?.cancel();
     ar.sleep = null;
@@ -1233,11 +1232,7 @@ export class WorkflowRun implements InputSource {
 
   /** The wall clock (ISO-8601) as of this scheduler turn. */
   private nowIso(): string {
-    if (this.tickIsoMs !== this.now()) {
-      this.tickIsoMs = this.tickMs;
-      this.tickIso = nowIso();
-    }
-    return this.tickIso;
+    return isoAt(this.now());
   }
 
   /** Run scheduler code; an unexpected exception stops the run with INTERNAL_ERROR instead of being lost. */

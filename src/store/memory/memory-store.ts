@@ -5,6 +5,7 @@
  * @module
  */
 
+import { put, STATE_BY_CODE, stateCode } from '../../models/columns.js';
 import { EnumStepState, EnumWorkflowState } from '../../models/enums.js';
 import { toWire } from '../../models/wire.js';
 import { fenceError, leaseHeld, notFound, runEnded, runExists, TERMINAL_RUN_STATES } from '../fencing.js';
@@ -35,34 +36,36 @@ type MutableRun = Mutable<Omit<StoredRun, 'actions' | 'leaseExpiresAt'>> & {
 type ActionRef = { readonly actionId: string; readonly stepId: string };
 
 /**
- * A run's actions, a column per field (every row's lease is the run's: a takeover moves them all). A few arrays
- * instead of an object per action: the store keeps its recent runs, and a thousand small objects per run kept alive
- * is what the garbage collector pays for most.
+ * A run's actions, a column per field (every row's lease is the run's: a takeover moves them all). Typed arrays
+ * rather than an object per action: the store keeps its recent runs, and what a kept run holds on the garbage-collected
+ * heap is copied by every young-generation collection until it is promoted (bench/PROFILE.md). Timestamps are
+ * indices into the few distinct strings a run writes (writes in the same millisecond share one); results and errors
+ * get a column on their first write.
  */
 class ActionTable {
   private byId: Map<string, number> | undefined = undefined;
-  /** Columns start empty (a hole reads as the initial value): a run's table costs a few blank arrays to make. */
-  readonly state: (EnumStepState | undefined)[];
+  readonly state: Uint8Array;
   readonly attempt: Int32Array;
   readonly epoch: Int32Array;
-  readonly result: unknown[];
-  readonly error: (StoredAction['error'] | undefined)[];
-  readonly startedAt: (string | undefined)[];
-  readonly updatedAt: (string | undefined)[];
+  /** Index into `times`; -1: not started. */
+  readonly startedAt: Int32Array;
+  /** Index into `times` (0: when the run began). */
+  readonly updatedAt: Int32Array;
+  private readonly times: string[];
+  private result: unknown[] | null = null;
+  private error: (StoredAction['error'] | undefined)[] | null = null;
 
   constructor(
     readonly refs: readonly ActionRef[],
-    /** When the run began: every row's `updatedAt` until it changes. */
-    readonly begunAt: string,
+    begunAt: string,
   ) {
     const n = refs.length;
-    this.state = new Array(n);
+    this.state = new Uint8Array(n);
     this.attempt = new Int32Array(n);
     this.epoch = new Int32Array(n).fill(1);
-    this.result = new Array(n);
-    this.error = new Array(n);
-    this.startedAt = new Array(n);
-    this.updatedAt = new Array(n);
+    this.startedAt = new Int32Array(n).fill(-1);
+    this.updatedAt = new Int32Array(n);
+    this.times = [begunAt];
   }
 
   /** The row of `actionId` (`hint`: where the writer says it is). */
@@ -72,18 +75,45 @@ class ActionTable {
     return this.byId.get(actionId);
   }
 
+  /** Apply a transition that passed the fence check; returns the new epoch. */
+  apply(i: number, t: ActionTransition): number {
+    const epoch = this.epoch[i]! + 1;
+    const at = this.timeIndex(t.at);
+    if (this.startedAt[i] === -1 && t.state === EnumStepState.RUNNING) this.startedAt[i] = at;
+    this.state[i] = stateCode(t.state);
+    this.attempt[i] = t.attempt;
+    this.epoch[i] = epoch;
+    if (t.result !== undefined) this.result = put(this.result, this.refs.length, undefined, i, t.result);
+    if (t.error !== undefined) this.error = put(this.error, this.refs.length, undefined, i, t.error);
+    this.updatedAt[i] = at;
+    return epoch;
+  }
+
+  /** A takeover: every row's epoch moves on with the run's lease. */
+  bumpEpochs(): void {
+    for (let i = 0; i < this.epoch.length; i++) this.epoch[i] = this.epoch[i]! + 1;
+  }
+
+  private timeIndex(at: string): number {
+    const last = this.times.length - 1;
+    if (this.times[last] === at) return last;
+    this.times.push(at);
+    return last + 1;
+  }
+
   row(i: number, leaseId: string): StoredAction {
+    const started = this.startedAt[i]!;
     return {
       actionId: this.refs[i]!.actionId,
       stepId: this.refs[i]!.stepId,
-      state: this.state[i] ?? EnumStepState.PENDING,
+      state: STATE_BY_CODE[this.state[i]!]!,
       attempt: this.attempt[i]!,
       epoch: this.epoch[i]!,
       leaseId,
-      result: this.result[i],
-      error: this.error[i] ?? null,
-      startedAt: this.startedAt[i] ?? null,
-      updatedAt: this.updatedAt[i] ?? this.begunAt,
+      result: this.result?.[i],
+      error: this.error?.[i] ?? null,
+      startedAt: started < 0 ? null : this.times[started]!,
+      updatedAt: this.times[this.updatedAt[i]!]!,
     };
   }
 
@@ -148,15 +178,7 @@ export class MemoryStore implements Store {
       throw fenceError('action', t.actionId, i === undefined ? undefined : table.row(i, run.leaseId), t);
     }
     // Updated in place (readers get copies): no allocation per state change.
-    const epoch = table.epoch[i]! + 1;
-    if (table.startedAt[i] === undefined && t.state === EnumStepState.RUNNING) table.startedAt[i] = t.at;
-    table.state[i] = t.state;
-    table.attempt[i] = t.attempt;
-    table.epoch[i] = epoch;
-    if (t.result !== undefined) table.result[i] = t.result;
-    if (t.error !== undefined) table.error[i] = t.error;
-    table.updatedAt[i] = t.at;
-    return epoch;
+    return table.apply(i, t);
   }
 
   transitionRun(t: RunTransition): number {
@@ -198,10 +220,7 @@ export class MemoryStore implements Store {
     run.leaseExpiresMs = Date.now() + t.leaseMs;
     run.ownerHost = t.owner.host;
     run.ownerPid = t.owner.pid;
-    const epochs = run.actions.epoch;
-    epochs.forEach((e, i) => {
-      epochs[i] = e + 1;
-    });
+    run.actions.bumpEpochs();
     return this.view(run);
   }
 

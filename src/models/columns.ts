@@ -1,0 +1,48 @@
+/**
+ * Helpers for column-wise run records (the memory store's tables, the output's snapshot): step and action states as
+ * small integers (PENDING = 0) for typed arrays, which live off the garbage-collected heap, and sparse columns made on
+ * their first value.
+ * @module
+ */
+import { EnumStepState } from './enums.js';
+
+/** Every state, by code. */
+export const STATE_BY_CODE: readonly EnumStepState[] = Object.freeze([
+  EnumStepState.PENDING,
+  EnumStepState.RUNNING,
+  EnumStepState.COMPLETED,
+  EnumStepState.FAILED,
+  EnumStepState.SKIPPED,
+  EnumStepState.CANCELLED,
+  EnumStepState.TIMEOUT,
+  EnumStepState.COMPENSATED,
+]);
+
+/** The code of `state` (a switch: the states are interned constants, so each case is one comparison). */
+export function stateCode(state: EnumStepState): number {
+  switch (state) {
+    case EnumStepState.PENDING:
+      return 0;
+    case EnumStepState.RUNNING:
+      return 1;
+    case EnumStepState.COMPLETED:
+      return 2;
+    case EnumStepState.FAILED:
+      return 3;
+    case EnumStepState.SKIPPED:
+      return 4;
+    case EnumStepState.CANCELLED:
+      return 5;
+    case EnumStepState.TIMEOUT:
+      return 6;
+    default:
+      return 7;
+  }
+}
+
+/** `column` with `value` at `i`; a column of `n` `blank`s is made on the first write (pass `null` until then). */
+export function put<T>(column: T[] | null, n: number, blank: T, i: number, value: T): T[] {
+  const c = column ?? new Array<T>(n).fill(blank);
+  c[i] = value;
+  return c;
+}

@@ -1,0 +1,27 @@
+// Column helpers of the run records (src/models/columns.ts): every state has a distinct small code that maps back to
+// it, and a sparse column appears on its first value, blank elsewhere.
+import { describe, expect, it } from 'vitest';
+import { put, STATE_BY_CODE, stateCode } from '../../../src/models/columns.js';
+import { EnumStepState } from '../../../src/models/enums.js';
+
+describe('state codes', () => {
+  it('give every state its own code, PENDING first, and map back', () => {
+    const states = Object.values(EnumStepState);
+    const codes = states.map(stateCode);
+    expect(new Set(codes).size).toBe(states.length);
+    expect(stateCode(EnumStepState.PENDING)).toBe(0);
+    for (const state of states) expect(STATE_BY_CODE[stateCode(state)]).toBe(state);
+    expect(Math.max(...codes)).toBeLessThan(256); // they fit a Uint8Array
+  });
+});
+
+describe('put', () => {
+  it('makes the column on the first value, blanks elsewhere, then writes in place', () => {
+    let column: (string | null)[] | null = null;
+    column = put(column, 4, null, 2, 'x');
+    expect(column).toEqual([null, null, 'x', null]);
+    const same = put(column, 4, null, 0, 'y');
+    expect(same).toBe(column);
+    expect(column).toEqual(['y', null, 'x', null]);
+  });
+});
