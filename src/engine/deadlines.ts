@@ -10,12 +10,27 @@
 
 /** One duration's entries, oldest first: a ring buffer of typed columns (capacity a power of two). */
 class Fifo {
-  due = new Float64Array(8);
-  ids = new Int32Array(8);
-  tokens = new Int32Array(8);
+  due: Float64Array;
+  ids: Int32Array;
+  tokens: Int32Array;
   /** Position of the oldest entry; `count` entries follow it (wrapping). */
   head = 0;
   count = 0;
+
+  constructor() {
+    // A run's queues grow to its concurrency (1,000 calls in flight: 1,024 entries); the next run starts from there.
+    const reused = spare.pop();
+    this.due = reused?.due ?? new Float64Array(8);
+    this.ids = reused?.ids ?? new Int32Array(8);
+    this.tokens = reused?.tokens ?? new Int32Array(8);
+  }
+
+  /** Hand the buffers on to the next queue made (bounded: a huge queue's buffers are left to the collector). */
+  recycle(): void {
+    if (spare.length < MAX_SPARE && this.due.length <= MAX_SPARE_CAPACITY) {
+      spare.push({ due: this.due, ids: this.ids, tokens: this.tokens });
+    }
+  }
 
   push(due: number, id: number, token: number): void {
     if (this.count === this.due.length) this.grow();
@@ -49,6 +64,11 @@ class Fifo {
     this.head = 0;
   }
 }
+
+/** Buffers of closed queues, for the next ones (runs come and go; their queues have the same sizes). */
+const spare: { due: Float64Array; ids: Int32Array; tokens: Int32Array }[] = [];
+const MAX_SPARE = 8;
+const MAX_SPARE_CAPACITY = 4096;
 
 /** Deadlines for numbered owners: `onDue(id, token)` runs once an entry's time has come and it is still live. */
 export class Deadlines {
@@ -96,6 +116,7 @@ export class Deadlines {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    for (const queue of this.queues.values()) queue.recycle();
     this.queues.clear();
     this.lastQueue = undefined;
   }

@@ -49,3 +49,83 @@ export class Heap {
     return top;
   }
 }
+
+/** A total order as ranks: `rank[item]` is the item's position, `byRank[position]` the item there. */
+export interface Ranking {
+  readonly rank: Int32Array;
+  readonly byRank: Int32Array;
+}
+
+/**
+ * The scheduler's ready queue: items come out lowest rank first. Items mostly become ready in rank order (a chain, a
+ * fan-out, a layer of a DAG), so the queue keeps two parts: a run of keys pushed in increasing order (a FIFO:
+ * constant time in and out) and a heap for the keys that arrived out of order; `pop` takes the smaller of the two
+ * heads. Keys are ranks in typed arrays, compared inline: no comparator call per heap step.
+ */
+export class RankQueue {
+  // Plain arrays of small integers used as buffers (their length only grows; counts say what is live): made in a
+  // bump of the young generation, where a typed array's buffer is a separate allocation off the heap.
+  private readonly run: number[] = [];
+  private runHead = 0;
+  private runTail = 0;
+  private readonly heap: number[] = [];
+  private heapSize = 0;
+
+  constructor(private readonly ranking: Ranking) {}
+
+  get size(): number {
+    return this.runTail - this.runHead + this.heapSize;
+  }
+
+  push(item: number): void {
+    const key = this.ranking.rank[item]!;
+    if (this.runHead === this.runTail) {
+      this.runHead = 0;
+      this.runTail = 0;
+    }
+    if (this.runTail === 0 || key > this.run[this.runTail - 1]!) this.run[this.runTail++] = key;
+    else this.heapPush(key);
+  }
+
+  pop(): number | undefined {
+    let key: number;
+    if (this.runHead < this.runTail && (this.heapSize === 0 || this.run[this.runHead]! < this.heap[0]!)) {
+      key = this.run[this.runHead++]!;
+    } else if (this.heapSize > 0) {
+      key = this.heapPop();
+    } else {
+      return undefined;
+    }
+    return this.ranking.byRank[key]!;
+  }
+
+  private heapPush(key: number): void {
+    const keys = this.heap;
+    let i = this.heapSize++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (keys[parent]! <= key) break;
+      keys[i] = keys[parent]!;
+      i = parent;
+    }
+    keys[i] = key;
+  }
+
+  private heapPop(): number {
+    const keys = this.heap;
+    const top = keys[0]!;
+    const n = --this.heapSize;
+    const last = keys[n]!;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const child = l + 1 < n && keys[l + 1]! < keys[l]! ? l + 1 : l;
+      if (keys[child]! >= last) break;
+      keys[i] = keys[child]!;
+      i = child;
+    }
+    keys[i] = last;
+    return top;
+  }
+}

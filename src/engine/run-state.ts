@@ -11,6 +11,7 @@ import type { SkipReason } from '../models/orchestrator-output.js';
 import type { Invoker } from '../nodes/node-adapter.js';
 import type { ActionContext } from './action-context.js';
 import type { Attempt, Sleep } from './attempt.js';
+import type { Ranking } from './heap.js';
 import type { ExecutionPlan } from './plan-types.js';
 import { localOrder } from './planner.js';
 import type { ResumeState } from './run-options.js';
@@ -135,9 +136,10 @@ export interface PlanLayout {
   readonly stepIndexById: ReadonlyMap<string, number>;
   /** Every action with its step, as a run records them when it begins (`actionIndex` = position here). */
   readonly actionRefs: readonly { readonly actionId: string; readonly stepId: string }[];
-  /** Ready-queue ranks (see `stepOrder`, `actionOrder`): one comparison of two integers per heap step. */
-  readonly stepRank: Int32Array;
-  readonly actionRank: Int32Array;
+  /** Ready-queue orders (see `stepRanking`, `actionRanking`): one comparison of two integers per queue step. */
+  readonly stepRanking: Ranking;
+  readonly plannedStepRanking: Ranking;
+  readonly actionRanking: Ranking;
   /** What BATCH mode groups action `a` by: its action type and target node type. */
   batchKey(a: number): string;
   /** The steps without dependencies, in planned order: where every run starts. */
@@ -149,8 +151,9 @@ class Layout implements PlanLayout {
   readonly actionRefs: readonly { readonly actionId: string; readonly stepId: string }[];
   readonly roots: readonly number[];
   private byId: Map<string, number> | undefined = undefined;
-  private stepRanks: Int32Array | undefined = undefined;
-  private actionRanks: Int32Array | undefined = undefined;
+  private stepRanks: Ranking | undefined = undefined;
+  private plannedRanks: Ranking | undefined = undefined;
+  private actionRanks: Ranking | undefined = undefined;
   private batchKeys: string[] | undefined = undefined;
 
   constructor(private readonly plan: ExecutionPlan) {
@@ -163,12 +166,18 @@ class Layout implements PlanLayout {
     this.roots = plan.order.filter((s) => plan.steps[s]!.deps.length === 0);
   }
 
-  get stepRank(): Int32Array {
+  get stepRanking(): Ranking {
     this.stepRanks ??= stepRanks(this.plan);
     return this.stepRanks;
   }
 
-  get actionRank(): Int32Array {
+  get plannedStepRanking(): Ranking {
+    const steps = this.plan.steps;
+    this.plannedRanks ??= ranking(steps.length, (a, b) => steps[a]!.orderIndex < steps[b]!.orderIndex);
+    return this.plannedRanks;
+  }
+
+  get actionRanking(): Ranking {
     this.actionRanks ??= actionRanks(this.plan);
     return this.actionRanks;
   }
@@ -209,30 +218,27 @@ export function initialSteps(plan: ExecutionPlan): StepRt[] {
  * Which ready step goes first: planned order in SEQUENTIAL; otherwise higher priority, then longer remaining
  * critical path, then planned order (spec §4).
  */
-export function stepOrder(plan: ExecutionPlan, mode: EnumExecutionMode): (a: number, b: number) => boolean {
-  const steps = plan.steps;
-  if (mode === EnumExecutionMode.SEQUENTIAL) return (a, b) => steps[a]!.orderIndex < steps[b]!.orderIndex;
-  const rank = layoutOf(plan).stepRank;
-  return (a, b) => rank[a]! < rank[b]!;
+export function stepRanking(plan: ExecutionPlan, mode: EnumExecutionMode): Ranking {
+  const layout = layoutOf(plan);
+  return mode === EnumExecutionMode.SEQUENTIAL ? layout.plannedStepRanking : layout.stepRanking;
 }
 
 /** Which ready action goes first: higher priority, then its step's planned order, then declaration. */
-export function actionOrder(plan: ExecutionPlan): (a: number, b: number) => boolean {
-  const rank = layoutOf(plan).actionRank;
-  return (a, b) => rank[a]! < rank[b]!;
+export function actionRanking(plan: ExecutionPlan): Ranking {
+  return layoutOf(plan).actionRanking;
 }
 
-/** `rank[i]`: position of `i` among `0..n-1` sorted by `before` (a total order), so comparing ranks compares items. */
-function ranks(n: number, before: (a: number, b: number) => boolean): Int32Array {
-  const byRank = Array.from({ length: n }, (_, i) => i).sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+/** The ranking of `0..n-1` sorted by `before` (a total order), so comparing ranks compares items. */
+function ranking(n: number, before: (a: number, b: number) => boolean): Ranking {
+  const byRank = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
   const rank = new Int32Array(n);
   for (let r = 0; r < n; r++) rank[byRank[r]!] = r;
-  return rank;
+  return { rank, byRank };
 }
 
-function stepRanks(plan: ExecutionPlan): Int32Array {
+function stepRanks(plan: ExecutionPlan): Ranking {
   const steps = plan.steps;
-  return ranks(steps.length, (a, b) => {
+  return ranking(steps.length, (a, b) => {
     const x = steps[a]!;
     const y = steps[b]!;
     if (x.priority !== y.priority) return x.priority > y.priority;
@@ -241,10 +247,10 @@ function stepRanks(plan: ExecutionPlan): Int32Array {
   });
 }
 
-function actionRanks(plan: ExecutionPlan): Int32Array {
+function actionRanks(plan: ExecutionPlan): Ranking {
   const steps = plan.steps;
   const acts = plan.actions;
-  return ranks(acts.length, (a, b) => {
+  return ranking(acts.length, (a, b) => {
     const pa = acts[a]!.action.priority;
     const pb = acts[b]!.action.priority;
     if (pa !== pb) return pa > pb;

@@ -36,20 +36,20 @@ import { Bulkheads } from './bulkheads.js';
 import { isoAt, nowIso } from './clock.js';
 import { conditionHolds, handlesFailure } from './conditions.js';
 import { Deadlines } from './deadlines.js';
-import { Heap } from './heap.js';
+import { RankQueue } from './heap.js';
 import { buildOutput, type RunRecordView } from './output.js';
 import type { ExecutionPlan } from './plan-types.js';
 import type { RunDeps } from './run-options.js';
 import {
   type ActionRt,
-  actionOrder,
+  actionRanking,
   failureBeforeResume,
   initialActions,
   initialSteps,
   layoutOf,
   type PlanLayout,
   type StepRt,
-  stepOrder,
+  stepRanking,
 } from './run-state.js';
 
 const S = EnumStepState;
@@ -71,8 +71,8 @@ export class WorkflowRun implements InputSource {
   private readonly actionLimit: number;
   private readonly steps: StepRt[];
   private readonly actions: ActionRt[];
-  private readonly readySteps: Heap;
-  private readonly readyActions: Heap;
+  private readonly readySteps: RankQueue;
+  private readonly readyActions: RankQueue;
   private readonly balancer = new LoadBalancer<Invoker>();
   private readonly invokers = new Map<string, readonly Invoker[]>();
   private readonly bulkheads: Bulkheads;
@@ -165,8 +165,8 @@ export class WorkflowRun implements InputSource {
       for (const a of plan.actionOrder) if (this.actions[a]!.state === S.COMPLETED) this.completionOrder.push(a);
     }
     this.steps = initialSteps(plan);
-    this.readySteps = new Heap(stepOrder(plan, this.mode));
-    this.readyActions = new Heap(actionOrder(plan));
+    this.readySteps = new RankQueue(stepRanking(plan, this.mode));
+    this.readyActions = new RankQueue(actionRanking(plan));
     this.bulkheads = new Bulkheads(input.nodeConcurrency);
     this.record = {
       completed: [],

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { put, STATE_BY_CODE, stateCode } from '../../models/columns.js';
+import { ColumnBuffer, put, STATE_BY_CODE, stateCode } from '../../models/columns.js';
 import { EnumStepState, EnumWorkflowState } from '../../models/enums.js';
 import { toWire } from '../../models/wire.js';
 import { fenceError, leaseHeld, notFound, runEnded, runExists, TERMINAL_RUN_STATES } from '../fencing.js';
@@ -60,11 +60,12 @@ class ActionTable {
     begunAt: string,
   ) {
     const n = refs.length;
-    this.state = new Uint8Array(n);
-    this.attempt = new Int32Array(n);
-    this.epoch = new Int32Array(n).fill(1);
-    this.startedAt = new Int32Array(n).fill(-1);
-    this.updatedAt = new Int32Array(n);
+    const columns = new ColumnBuffer(n, { int32: 4, uint8: 1 });
+    this.attempt = columns.int32();
+    this.epoch = columns.int32().fill(1);
+    this.startedAt = columns.int32().fill(-1);
+    this.updatedAt = columns.int32();
+    this.state = columns.uint8();
     this.times = [begunAt];
   }
 

@@ -123,3 +123,25 @@ describe('Deadlines', () => {
     deadlines.close();
   });
 });
+
+describe('Deadlines buffers', () => {
+  it('a queue made after another closed reuses its buffers and starts empty', async () => {
+    const first = new Deadlines(
+      () => true,
+      () => {},
+    );
+    for (let id = 0; id < 100; id++) first.add(10_000, id, 0);
+    first.close();
+    const fired: number[] = [];
+    const second = new Deadlines(
+      () => true,
+      (id) => fired.push(id),
+    );
+    expect(second.size).toBe(0);
+    second.add(5, 7, 0);
+    expect(second.size).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(fired).toEqual([7]);
+    second.close();
+  });
+});
