@@ -60,11 +60,13 @@ export class LeaseKeeper {
 
   /**
    * Null while the lease is surely held; else the error to stop with (the lease lost, or not renewed in time). The
-   * scheduler's claims check it synchronously, so a paused owner that wakes up starts nothing.
+   * scheduler's claims check it synchronously, so a paused owner that wakes up starts nothing. `nowMs`: a
+   * `performance.now()` reading taken in the caller's current synchronous turn (the scheduler reads the clock once
+   * per turn, when it resumes — after a pause, that reading is already late).
    */
-  check(): OnexError | null {
+  check(nowMs = performance.now()): OnexError | null {
     if (this.lostError) return this.lostError;
-    const late = performance.now() - this.validUntil;
+    const late = nowMs - this.validUntil;
     if (late < 0) return null;
     const { runId, leaseId, leaseMs } = this.options;
     return new OnexError(
@@ -79,8 +81,8 @@ export class LeaseKeeper {
    * `check()` for a claim: when the lease may have run out, it is lost from now on (no write of this run may reach
    * the store any more) and `onLost` follows right after the caller's synchronous code.
    */
-  claim(): OnexError | null {
-    const error = this.check();
+  claim(nowMs?: number): OnexError | null {
+    const error = this.check(nowMs);
     if (error && !this.lostError) {
       this.lostError = error;
       this.stop();

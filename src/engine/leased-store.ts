@@ -7,7 +7,9 @@
 import type { OnexError } from '../errors/onex-error.js';
 import { EnumStepState } from '../models/enums.js';
 import {
-  COPIES_TRANSITIONS,
+  ACTION_WRITER,
+  type ActionWriter,
+  actionWriterOf,
   type RunOwner,
   type RunSource,
   type RunStart,
@@ -24,8 +26,11 @@ export interface RunExtras {
   readonly onBegun: (sentAt: number) => void;
   /** Told of each run transition the scheduler attempts (its final output, even when the store refuses it). */
   readonly onRunTransition?: (t: RunTransition) => void;
-  /** Checked before each claim (RUNNING): an error refuses the claim, so the node is not called. */
-  readonly claimGuard?: () => OnexError | null;
+  /**
+   * Checked before each claim (RUNNING): an error refuses the claim, so the node is not called. `nowMs`, when given,
+   * is the writer's `performance.now()` reading of this synchronous turn.
+   */
+  readonly claimGuard?: (nowMs?: number) => OnexError | null;
   /**
    * Checked before every other write: once the lease is known lost, nothing more is written, so the run stays as
    * its last confirmed owner left it — resumable — instead of being recorded CANCELLED by an owner that stopped.
@@ -35,10 +40,29 @@ export interface RunExtras {
 
 /** Wrap `store` for one run. */
 export function leasedStore(store: Store, extras: RunExtras): Store {
-  const wrapped: Store & { readonly [COPIES_TRANSITIONS]: boolean } = {
+  const wrapped: Store & { [ACTION_WRITER](runId: string, leaseId: string): ActionWriter | undefined } = {
     kind: store.kind,
-    // The guards never keep the transition: the wrapper copies exactly when the store does.
-    [COPIES_TRANSITIONS]: (store as { [COPIES_TRANSITIONS]?: boolean })[COPIES_TRANSITIONS] === true,
+    // The store's own writer, when it has one, behind the same guards as `transitionAction`.
+    [ACTION_WRITER]: (runId, leaseId) => {
+      const inner = actionWriterOf(store, runId, leaseId);
+      if (!inner) return undefined;
+      return {
+        write: (index, actionId, expectedEpoch, state, attempt, at, result, error, nowMs) => {
+          if (state === EnumStepState.RUNNING) {
+            const refused = extras.claimGuard?.(nowMs);
+            if (refused) throw refused;
+            return inner.write(index, actionId, expectedEpoch, state, attempt, at, result, error, nowMs);
+          }
+          try {
+            const refused = extras.writeGuard?.();
+            if (refused) throw refused;
+            return inner.write(index, actionId, expectedEpoch, state, attempt, at, result, error, nowMs);
+          } catch (err) {
+            return Promise.reject(err);
+          }
+        },
+      };
+    },
     async beginRun(run: RunStart) {
       const sentAt = performance.now();
       await store.beginRun({ ...run, leaseMs: extras.leaseMs, owner: extras.owner, source: extras.source });

@@ -4,7 +4,7 @@
  */
 import type { OnexError } from '../errors/onex-error.js';
 import { withLease } from '../models/action.js';
-import { ColumnBuffer, put, STATE_BY_CODE, stateCode } from '../models/columns.js';
+import { put, STATE_BY_CODE, stateCode } from '../models/columns.js';
 import { EnumStepState, type EnumWorkflowState } from '../models/enums.js';
 import type {
   ModelOrchestratorOutput,
@@ -142,15 +142,13 @@ class Snapshot {
   constructor(steps: readonly StepView[], actions: readonly ActionView[]) {
     const ns = steps.length;
     const na = actions.length;
-    const stepColumns = new ColumnBuffer(ns, { float64: 1, int32: 1, uint8: 1 });
-    this.stepDuration = stepColumns.float64();
-    this.stepStartedAt = stepColumns.int32();
-    this.stepState = stepColumns.uint8();
-    const actionColumns = new ColumnBuffer(na, { float64: 1, int32: 2, uint8: 1 });
-    this.actionDuration = actionColumns.float64();
-    this.actionAttempts = actionColumns.int32();
-    this.actionEpoch = actionColumns.int32();
-    this.actionState = actionColumns.uint8();
+    this.stepState = new Uint8Array(ns);
+    this.stepDuration = new Float64Array(ns);
+    this.stepStartedAt = new Int32Array(ns);
+    this.actionState = new Uint8Array(na);
+    this.actionAttempts = new Int32Array(na);
+    this.actionDuration = new Float64Array(na);
+    this.actionEpoch = new Int32Array(na);
     for (let s = 0; s < ns; s++) {
       const rt = steps[s]!;
       this.stepState[s] = stateCode(rt.state);

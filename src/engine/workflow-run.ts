@@ -22,7 +22,7 @@ import { toWire } from '../models/wire.js';
 import type { BatchItem } from '../nodes/context.js';
 import { type Invoker, resolveInvokers } from '../nodes/node-adapter.js';
 import { type CompensationCandidate, type CompensationRecord, compensate } from '../resilience/saga.js';
-import { type ActionTransition, COPIES_TRANSITIONS } from '../store/store.js';
+import { type ActionWriter, actionWriterOf } from '../store/store.js';
 import {
   ActionContext,
   type ActionInputs,
@@ -115,8 +115,8 @@ export class WorkflowRun implements InputSource {
     (a) => this.guard(() => this.callTimedOut(a)),
   );
 
-  /** The one transition object every write of this run refills, when the store copies it (`COPIES_TRANSITIONS`). */
-  private readonly scratchTransition: { -readonly [K in keyof ActionTransition]: ActionTransition[K] } | null;
+  /** The store's writer for this run's actions, when it offers one (found once the run is in the store). */
+  private writer: ActionWriter | undefined = undefined;
 
   constructor(
     private readonly plan: ExecutionPlan,
@@ -127,21 +127,6 @@ export class WorkflowRun implements InputSource {
     this.runId = !deps.resume && usedPlans.has(plan) ? crypto.randomUUID() : input.operationId;
     usedPlans.add(plan);
     this.layout = layoutOf(plan);
-    this.scratchTransition =
-      (deps.store as { [COPIES_TRANSITIONS]?: boolean })[COPIES_TRANSITIONS] === true
-        ? {
-            runId: this.runId,
-            actionId: '',
-            actionIndex: 0,
-            leaseId: deps.leaseId,
-            expectedEpoch: 0,
-            state: S.PENDING,
-            attempt: 0,
-            at: '',
-            result: undefined,
-            error: undefined,
-          }
-        : null;
     this.contextFields = {
       workflowInput: input.inputData,
       workflowId: input.workflowId,
@@ -206,6 +191,7 @@ export class WorkflowRun implements InputSource {
         definition: input,
         actions: this.layout.actionRefs,
       });
+    this.writer = actionWriterOf(this.deps.store, this.runId, this.deps.leaseId);
     this.globalTimer = setTimeout(() => {
       this.stop(
         new OnexError(
@@ -1124,34 +1110,22 @@ export class WorkflowRun implements InputSource {
     const ar = this.actions[a]!;
     const at = this.nowIso();
     const stored = error ? { code: error.code, message: error.message } : error;
-    let t: ActionTransition;
-    const scratch = this.scratchTransition;
-    if (scratch) {
-      // The store copies what it keeps before returning (COPIES_TRANSITIONS): one object serves every write.
-      scratch.actionId = this.plan.actions[a]!.action.actionId;
-      scratch.actionIndex = a;
-      scratch.expectedEpoch = ar.epoch;
-      scratch.state = state;
-      scratch.attempt = ar.attempts;
-      scratch.at = at;
-      scratch.result = result;
-      scratch.error = stored;
-      t = scratch;
-    } else {
-      t = {
-        runId: this.runId,
-        actionId: this.plan.actions[a]!.action.actionId,
-        actionIndex: a,
-        leaseId: this.deps.leaseId,
-        expectedEpoch: ar.epoch,
-        state,
-        attempt: ar.attempts,
-        at,
-        result,
-        error: stored,
-      };
-    }
-    const epoch = this.deps.store.transitionAction(t);
+    const actionId = this.plan.actions[a]!.action.actionId;
+    const writer = this.writer;
+    const epoch = writer
+      ? writer.write(a, actionId, ar.epoch, state, ar.attempts, at, result, stored, this.now())
+      : this.deps.store.transitionAction({
+          runId: this.runId,
+          actionId,
+          actionIndex: a,
+          leaseId: this.deps.leaseId,
+          expectedEpoch: ar.epoch,
+          state,
+          attempt: ar.attempts,
+          at,
+          result,
+          error: stored,
+        });
     if (typeof epoch === 'number') {
       ar.epoch = epoch;
       return undefined;

@@ -46,39 +46,3 @@ export function put<T>(column: T[] | null, n: number, blank: T, i: number, value
   c[i] = value;
   return c;
 }
-
-/**
- * Typed columns of `rows` rows carved out of one buffer: making an `ArrayBuffer` costs microseconds (it lives off the
- * collected heap), so a record with seven numeric columns makes one, not seven. Ask for wider columns first.
- */
-export class ColumnBuffer {
-  private readonly buffer: ArrayBuffer;
-  private offset = 0;
-
-  constructor(
-    private readonly rows: number,
-    columns: { readonly float64?: number; readonly int32?: number; readonly uint8?: number },
-  ) {
-    const { float64 = 0, int32 = 0, uint8 = 0 } = columns;
-    this.buffer = new ArrayBuffer(rows * (8 * float64 + 4 * int32 + uint8) + 8);
-  }
-
-  float64(): Float64Array {
-    return new Float64Array(this.buffer, this.take(8), this.rows);
-  }
-
-  int32(): Int32Array {
-    return new Int32Array(this.buffer, this.take(4), this.rows);
-  }
-
-  uint8(): Uint8Array {
-    return new Uint8Array(this.buffer, this.take(1), this.rows);
-  }
-
-  /** The next column's offset, aligned to `width`. */
-  private take(width: number): number {
-    const at = Math.ceil(this.offset / width) * width;
-    this.offset = at + width * this.rows;
-    return at;
-  }
-}

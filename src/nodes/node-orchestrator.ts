@@ -306,7 +306,7 @@ export class NodeOrchestrator extends NodeCoreBase {
       onRunTransition: (t) => {
         finalOutput = t.output;
       },
-      claimGuard: () => keeper.claim(),
+      claimGuard: (nowMs) => keeper.claim(nowMs),
       writeGuard: () => keeper.lost,
     });
     const run = this.newRun(plan, store, resumed?.state, {

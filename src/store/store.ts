@@ -77,12 +77,37 @@ export interface ActionTransition {
 }
 
 /**
- * Internal capability (not exported from the package): a store whose `transitionAction` copies what it keeps of its
- * argument before returning, and never reads it later. A writer may then pass one object, refilled, for every
- * transition of a run, instead of allocating one per state change. Stores that queue writes (SQLite, PostgreSQL
- * batch them) keep the object, so they do not declare it.
+ * Internal (not exported from the package): a synchronous store's writer of one run's actions, by position. It does
+ * what `transitionAction` does — same checks, same errors, same result — without the lookups and the argument object
+ * a call through the generic interface needs; the scheduler writes twice per action, so that is most of what a write
+ * costs in memory. `nowMs` is the caller's `performance.now()` reading, for the lease guards of a run's store.
  */
-export const COPIES_TRANSITIONS: unique symbol = Symbol('onex.copiesTransitions');
+export interface ActionWriter {
+  write(
+    index: number,
+    actionId: string,
+    expectedEpoch: number,
+    state: EnumStepState,
+    attempt: number,
+    at: string,
+    result: unknown,
+    error: StoredError | null | undefined,
+    nowMs: number,
+  ): number | Promise<number>;
+}
+
+/** The key of a store's `ActionWriter` factory (see `WithActionWriter`). */
+export const ACTION_WRITER: unique symbol = Symbol('onex.actionWriter');
+
+/** A store that offers an `ActionWriter` for a run it holds (undefined: use `transitionAction`). */
+export interface WithActionWriter {
+  [ACTION_WRITER](runId: string, leaseId: string): ActionWriter | undefined;
+}
+
+/** The action writer `store` offers for `runId`, if any. */
+export function actionWriterOf(store: Store, runId: string, leaseId: string): ActionWriter | undefined {
+  return (store as Partial<WithActionWriter>)[ACTION_WRITER]?.(runId, leaseId);
+}
 
 /** One state change of a run: applied only when the stored lease and epoch match. */
 export interface RunTransition {

@@ -1,7 +1,8 @@
 // The store contract against the in-memory store, plus what only it does: it keeps a bounded number of runs.
 import { describe, expect, it } from 'vitest';
-import { EnumWorkflowState, MemoryStore } from '../../src/index.js';
-import { runStoreSuite, sampleRun } from './contract.js';
+import { EnumCoreErrorCode, EnumStepState, EnumWorkflowState, MemoryStore } from '../../src/index.js';
+import { actionWriterOf } from '../../src/store/store.js';
+import { failure, runStoreSuite, sampleRun } from './contract.js';
 
 runStoreSuite({ name: 'memory', newStore: async () => new MemoryStore() });
 
@@ -24,5 +25,70 @@ describe('MemoryStore', () => {
     store.beginRun(third);
     expect((await store.listRuns()).map((r) => r.runId)).toEqual([third.runId, running.runId]);
     expect(await store.getRun(finished.runId)).toBeUndefined();
+  });
+});
+
+describe('MemoryStore action writer (the scheduler fast path)', () => {
+  const at = '2026-11-26T00:00:00.000Z';
+
+  it('writes what transitionAction writes, and refuses what it refuses, with the same errors', async () => {
+    const lease = crypto.randomUUID();
+    const viaWriter = new MemoryStore();
+    const viaGeneric = new MemoryStore();
+    const run = sampleRun(lease);
+    viaWriter.beginRun(run);
+    viaGeneric.beginRun(run);
+    const writer = actionWriterOf(viaWriter, run.runId, lease)!;
+    expect(writer).toBeDefined();
+    run.actions.forEach((ref, i) => {
+      const epoch = writer.write(i, ref.actionId, 1, EnumStepState.RUNNING, 1, at, undefined, undefined, 0);
+      const generic = viaGeneric.transitionAction({
+        runId: run.runId,
+        actionId: ref.actionId,
+        leaseId: lease,
+        expectedEpoch: 1,
+        state: EnumStepState.RUNNING,
+        attempt: 1,
+        at,
+      });
+      expect(epoch).toBe(generic);
+      writer.write(i, ref.actionId, 2, EnumStepState.COMPLETED, 1, at, { i }, null, 0);
+      viaGeneric.transitionAction({
+        runId: run.runId,
+        actionId: ref.actionId,
+        leaseId: lease,
+        expectedEpoch: 2,
+        state: EnumStepState.COMPLETED,
+        attempt: 1,
+        at,
+        result: { i },
+        error: null,
+      });
+    });
+    expect(await viaWriter.getRun(run.runId)).toEqual(await viaGeneric.getRun(run.runId));
+    const first = run.actions[0]!;
+    const stale = await failure(() =>
+      writer.write(0, first.actionId, 1, EnumStepState.FAILED, 1, at, undefined, undefined, 0),
+    );
+    expect(stale.code).toBe(EnumCoreErrorCode.ORCHESTRATOR_EXEC_STALE_EPOCH);
+    const foreign = actionWriterOf(viaWriter, run.runId, crypto.randomUUID())!;
+    const conflict = await failure(() =>
+      foreign.write(0, first.actionId, 3, EnumStepState.FAILED, 1, at, undefined, undefined, 0),
+    );
+    expect(conflict.code).toBe(EnumCoreErrorCode.ORCHESTRATOR_EXEC_LEASE_CONFLICT);
+    // A position that does not hold that action: found by id, as transitionAction finds it.
+    expect(writer.write(1, first.actionId, 3, EnumStepState.FAILED, 2, at, undefined, undefined, 0)).toBe(4);
+  });
+
+  it('is not offered for a run it does not hold, nor by a store that overrides transitionAction', () => {
+    const store = new MemoryStore();
+    expect(actionWriterOf(store, crypto.randomUUID(), crypto.randomUUID())).toBeUndefined();
+    const lease = crypto.randomUUID();
+    const run = sampleRun(lease);
+    const observed = Object.create(store) as MemoryStore;
+    observed.transitionAction = (t) => store.transitionAction(t);
+    observed.beginRun(run);
+    expect(actionWriterOf(observed, run.runId, lease)).toBeUndefined();
+    expect(actionWriterOf(store, run.runId, lease)).toBeDefined();
   });
 });

@@ -5,14 +5,15 @@
  * @module
  */
 
-import { ColumnBuffer, put, STATE_BY_CODE, stateCode } from '../../models/columns.js';
+import { put, STATE_BY_CODE, stateCode } from '../../models/columns.js';
 import { EnumStepState, EnumWorkflowState } from '../../models/enums.js';
 import { toWire } from '../../models/wire.js';
 import { fenceError, leaseHeld, notFound, runEnded, runExists, TERMINAL_RUN_STATES } from '../fencing.js';
 import { currentOwner } from '../owner.js';
 import {
+  ACTION_WRITER,
   type ActionTransition,
-  COPIES_TRANSITIONS,
+  type ActionWriter,
   DEFAULT_LEASE_MS,
   type LeaseRenewal,
   type LeaseStatus,
@@ -60,12 +61,11 @@ class ActionTable {
     begunAt: string,
   ) {
     const n = refs.length;
-    const columns = new ColumnBuffer(n, { int32: 4, uint8: 1 });
-    this.attempt = columns.int32();
-    this.epoch = columns.int32().fill(1);
-    this.startedAt = columns.int32().fill(-1);
-    this.updatedAt = columns.int32();
-    this.state = columns.uint8();
+    this.state = new Uint8Array(n);
+    this.attempt = new Int32Array(n);
+    this.epoch = new Int32Array(n).fill(1);
+    this.startedAt = new Int32Array(n).fill(-1);
+    this.updatedAt = new Int32Array(n);
     this.times = [begunAt];
   }
 
@@ -77,15 +77,22 @@ class ActionTable {
   }
 
   /** Apply a transition that passed the fence check; returns the new epoch. */
-  apply(i: number, t: ActionTransition): number {
+  apply(
+    i: number,
+    state: EnumStepState,
+    attempt: number,
+    atIso: string,
+    result: unknown,
+    error: StoredAction['error'] | undefined,
+  ): number {
     const epoch = this.epoch[i]! + 1;
-    const at = this.timeIndex(t.at);
-    if (this.startedAt[i] === -1 && t.state === EnumStepState.RUNNING) this.startedAt[i] = at;
-    this.state[i] = stateCode(t.state);
-    this.attempt[i] = t.attempt;
+    const at = this.timeIndex(atIso);
+    if (this.startedAt[i] === -1 && state === EnumStepState.RUNNING) this.startedAt[i] = at;
+    this.state[i] = stateCode(state);
+    this.attempt[i] = attempt;
     this.epoch[i] = epoch;
-    if (t.result !== undefined) this.result = put(this.result, this.refs.length, undefined, i, t.result);
-    if (t.error !== undefined) this.error = put(this.error, this.refs.length, undefined, i, t.error);
+    if (result !== undefined) this.result = put(this.result, this.refs.length, undefined, i, result);
+    if (error !== undefined) this.error = put(this.error, this.refs.length, undefined, i, error);
     this.updatedAt[i] = at;
     return epoch;
   }
@@ -135,8 +142,6 @@ export interface MemoryStoreOptions {
 /** A `Store` in process memory. */
 export class MemoryStore implements Store {
   readonly kind = 'memory';
-  /** `transitionAction` copies the fields into its columns: a run may reuse one transition object. */
-  readonly [COPIES_TRANSITIONS] = true;
   private readonly runs = new Map<string, MutableRun>();
   private readonly maxRuns: number;
 
@@ -179,7 +184,31 @@ export class MemoryStore implements Store {
       throw fenceError('action', t.actionId, i === undefined ? undefined : table.row(i, run.leaseId), t);
     }
     // Updated in place (readers get copies): no allocation per state change.
-    return table.apply(i, t);
+    return table.apply(i, t.state, t.attempt, t.at, t.result, t.error);
+  }
+
+  /** A writer bound to the run's table: no lookup by run id or action id per write (see `ActionWriter`). */
+  [ACTION_WRITER](runId: string, leaseId: string): ActionWriter | undefined {
+    // The writer is this class's `transitionAction`, inlined: a subclass or an object that overrides that method
+    // (to observe or delay writes) must see every write, so it gets none.
+    if (this.transitionAction !== MemoryStore.prototype.transitionAction) return undefined;
+    const run = this.runs.get(runId);
+    if (!run) return undefined;
+    const table = run.actions;
+    return {
+      write: (index, actionId, expectedEpoch, state, attempt, at, result, error) => {
+        if (
+          table.refs[index]?.actionId !== actionId ||
+          run.leaseId !== leaseId ||
+          table.epoch[index] !== expectedEpoch
+        ) {
+          // Refused (or unusual): the generic path finds the row and raises the precise error.
+          const t = { runId, actionId, actionIndex: index, leaseId, expectedEpoch, state, attempt, at, result, error };
+          return this.transitionAction(t);
+        }
+        return table.apply(index, state, attempt, at, result, error);
+      },
+    };
   }
 
   transitionRun(t: RunTransition): number {
