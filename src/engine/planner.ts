@@ -82,7 +82,10 @@ function outlineOf(input: ModelOrchestratorInput): Outline {
 
 function computeOutline(input: ModelOrchestratorInput): Outline {
   // A `when` that does not parse is a bad workflow: reject it before anything runs.
-  for (const step of input.steps) if (step.when) compileWhen(step.when, step.stepName);
+  for (let s = 0; s < input.steps.length; s++) {
+    const step = input.steps[s]!;
+    if (step.when) compileWhen(step.when, step.stepName);
+  }
   const n = input.steps.length;
   const stepIndexById = indexSteps(input);
   const index = indexActions(input);
@@ -289,14 +292,16 @@ function indexActions(input: ModelOrchestratorInput): ActionIndex {
   // uuid (the usual workflow: none given, none depended on): then the planner hashes no action id at all.
   let dependedOn = false;
   for (let s = 0; s < n && !dependedOn; s++)
-    for (const action of steps[s]!.actions) dependedOn ||= action.dependencies.length > 0;
+    for (let k = 0; k < steps[s]!.actions.length; k++) dependedOn ||= steps[s]!.actions[k]!.dependencies.length > 0;
   const actionIndexById = dependedOn || !hasGeneratedIdsOnly(steps) ? new Map<string, number>() : undefined;
   const { perActionBytes, totalBytes } = PAYLOAD_LIMITS;
   let totalPayloadBytes = 0;
   let a = 0;
   for (let s = 0; s < n; s++) {
     const step = steps[s]!;
-    for (const action of step.actions) {
+    // Indexed loops: the model arrays are frozen, and for…of over a frozen array allocates its iterator here.
+    for (let k = 0; k < step.actions.length; k++) {
+      const action = step.actions[k]!;
       actionIndexById?.set(action.actionId, a);
       if (actionIndexById && actionIndexById.size !== a + 1) {
         const other = steps[actionStep[actions.findIndex((b) => b?.actionId === action.actionId)]!]!;
@@ -358,7 +363,8 @@ function resolveDependencies(input: ModelOrchestratorInput, index: ActionIndex, 
   for (let s = 0; s < n; s++) {
     const step = steps[s]!;
     let e = dependsOnStart[s]!;
-    for (const id of step.dependsOn) {
+    for (let k = 0; k < step.dependsOn.length; k++) {
+      const id = step.dependsOn[k]!;
       const d = stepIndexById.get(id);
       if (d === undefined) {
         throw new OnexError(
@@ -384,7 +390,8 @@ function resolveDependencies(input: ModelOrchestratorInput, index: ActionIndex, 
     const action = actions[a]!;
     const s = actionStep[a]!;
     let e = actionDepsStart[a]!;
-    for (const id of action.dependencies) {
+    for (let k = 0; k < action.dependencies.length; k++) {
+      const id = action.dependencies[k]!;
       const d = actionIndexById!.get(id);
       if (d === undefined) {
         const step = steps[s]!;

@@ -338,8 +338,10 @@ export class WorkflowRun implements InputSource {
   private consider(s: number): void {
     const ps = this.plan.steps[s]!;
     let satisfied = true;
-    for (const d of ps.deps) {
-      if (!this.satisfies(d)) {
+    // Indexed loops on the plan's arrays: they are frozen, and for…of over a frozen array allocates an iterator.
+    const deps = ps.deps;
+    for (let i = 0; i < deps.length; i++) {
+      if (!this.satisfies(deps[i]!)) {
         satisfied = false;
         break;
       }
@@ -387,7 +389,9 @@ export class WorkflowRun implements InputSource {
   private skip(s: number, reason: SkipReason): void {
     const rt = this.steps[s]!;
     rt.reason = reason;
-    for (const a of this.plan.steps[s]!.actions) {
+    const actions = this.plan.steps[s]!.actions;
+    for (let i = 0; i < actions.length; i++) {
+      const a = actions[i]!;
       this.actions[a]!.state = S.SKIPPED;
       // Recorded, so that `onex show` of a run that later crashed tells skipped from not yet run.
       this.transition(a, S.SKIPPED);

@@ -39,13 +39,17 @@ export function definitionHash(input: ModelOrchestratorInput, ids: ResolvedIds):
   ]);
   let listed = 0;
   let a = 0;
-  for (const step of input.steps) {
+  const steps = input.steps;
+  for (let si = 0; si < steps.length; si++) {
+    const step = steps[si]!;
     let deps = '';
     for (let k = 0; k < step.dependsOn.length; k++)
       deps += k === 0 ? `${dependsOn[listed++]}` : `,${dependsOn[listed++]}`;
     chunk += `[${JSON.stringify(step.stepName)},"${step.executionMode}",${step.timeoutMs},[${deps}],${jsonOrNull(step.condition)},${jsonOrNull(step.conditionKey)},${jsonOrNull(step.when)},${step.enabled},${step.skipOnFailure}]`;
     chunk += step.compensation ? canonicalJson(step.compensation) : 'null';
-    for (const action of step.actions) {
+    const actions = step.actions;
+    for (let ai = 0; ai < actions.length; ai++) {
+      const action = actions[ai]!;
       // An action dependency by its position, `"step.action"`.
       let positions = '';
       for (let e = actionDeps.start[a]!; e < actionDeps.start[a + 1]!; e++) {

@@ -75,14 +75,31 @@ export function canonicalJson(value: unknown): string {
  */
 function flatCanonicalJson(value: Record<string, unknown>): string | undefined {
   const keys = Object.keys(value);
-  for (const key of keys) {
+  const n = keys.length;
+  for (let i = 0; i < n; i++) {
+    const key = keys[i]!;
     const c = key.charCodeAt(0);
     // (`__proto__` would set the copy's prototype in `sortKeys` instead of adding a key.)
     if ((c >= 48 && c <= 57) || key === '__proto__') return undefined;
   }
-  if (keys.length > 1) keys.sort();
+  // Operation data has a handful of keys: an insertion sort in place (Array#sort allocates a work copy per call,
+  // which hashing 10,000 steps pays 10,000 times). Same order as `sort()`: UTF-16 code units.
+  if (n <= 16) {
+    for (let i = 1; i < n; i++) {
+      const key = keys[i]!;
+      let j = i - 1;
+      while (j >= 0 && keys[j]! > key) {
+        keys[j + 1] = keys[j]!;
+        j--;
+      }
+      keys[j + 1] = key;
+    }
+  } else {
+    keys.sort();
+  }
   let out = '{';
-  for (const key of keys) {
+  for (let i = 0; i < n; i++) {
+    const key = keys[i]!;
     const v = value[key];
     if (v === undefined) continue;
     if (out.length > 1) out += ',';
