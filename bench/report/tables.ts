@@ -93,7 +93,7 @@ export function renderReport(report: BenchReport): string {
   return [
     `Measured ${report.generatedAt.slice(0, 16).replace('T', ' ')} UTC on ${env.cpu} (${env.cpus} cores), Node ${env.node}; ` +
       `load average ${env.loadAtStart} at the start, ${env.loadAtEnd} at the end. Every run of every engine was checked: ` +
-      'each step ran exactly once, after all of its dependencies had ended. Median of the measured runs after a warm-up; ' +
+      'each step ran exactly once, after all of its dependencies had ended. Median of the measured runs after a warm-up of at least 1 s; ' +
       '± is the median absolute deviation.',
     '',
     resultsTable(report.rows),
