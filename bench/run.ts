@@ -107,6 +107,34 @@ function progressLine(index: number, total: number, job: Job, row: ResultRow, el
   return `[${String(index).padStart(2)}/${total}] ${name.padEnd(26)} ${what}  (child ${ms(elapsedMs)})`;
 }
 
+/** Workloads whose pairs get a second child when a run is short (under `REPEAT_BELOW_MS`). */
+const REPEATED_WORKLOADS: readonly string[] = ['W1', 'W2', 'W3'];
+const REPEAT_BELOW_MS = 2000;
+
+function isRepeated(job: Job, row: ResultRow): boolean {
+  return (
+    REPEATED_WORKLOADS.includes(job.workload) &&
+    row.status === 'ok' &&
+    row.medianMs !== undefined &&
+    row.medianMs < REPEAT_BELOW_MS
+  );
+}
+
+/** The row with the lower median; both medians are kept in `extra.childMediansMs`. A failed second child fails. */
+function bestOfTwo(first: ResultRow, second: ResultRow): ResultRow {
+  if (second.status !== 'ok' || second.medianMs === undefined) return second;
+  const best = second.medianMs < first.medianMs! ? second : first;
+  return {
+    ...best,
+    verifiedRuns: (first.verifiedRuns ?? 0) + (second.verifiedRuns ?? 0),
+    extra: { ...best.extra, childMediansMs: `${round3(first.medianMs!)} / ${round3(second.medianMs)}` },
+  };
+}
+
+function round3(value: number): string {
+  return value >= 1 ? value.toFixed(3) : value.toPrecision(3);
+}
+
 async function main(): Promise<void> {
   const only = option('--only')?.split(',');
   const engines = option('--engines')?.split(',');
@@ -127,6 +155,15 @@ async function main(): Promise<void> {
     const row = rowOf(job, outcome);
     rows.push(row);
     process.stdout.write(`${progressLine(i + 1, jobs.length, job, row, outcome.elapsedMs)}\n`);
+  }
+  // Fast step pairs again, in a second child minutes later; the lower median is kept (see bench/README.md).
+  const again = jobs.flatMap((job, i) => (isRepeated(job, rows[i]!) ? [i] : []));
+  for (const [k, i] of again.entries()) {
+    const job = jobs[i]!;
+    const outcome = await runChild(job);
+    const second = rowOf(job, outcome);
+    rows[i] = bestOfTwo(rows[i]!, second);
+    process.stdout.write(`${progressLine(k + 1, again.length, job, second, outcome.elapsedMs)} (second child)\n`);
   }
   for (const na of staticNa()) {
     if ((only && !only.includes(na.workload)) || (engines && !engines.includes(na.engine))) continue;

@@ -49,7 +49,7 @@ function notes(row: ResultRow): string {
     case 'MEM':
       return `${num(Number(x.completedRuns))} of ${num(Number(x.targetRuns))} runs (stopped by ${x.stoppedBy}), ${ms(Number(x.meanRunMs))}/run; RSS growth ${num(Number(x.rssGrowthMb))} MB after GC; runs:MB ${x.checkpointsRunsToMb}`;
     default:
-      return '';
+      return x.childMediansMs !== undefined ? `best of 2 children, medians ${x.childMediansMs} ms` : '';
   }
 }
 
