@@ -82,6 +82,10 @@ function flatCanonicalJson(value: Record<string, unknown>): string | undefined {
     // (`__proto__` would set the copy's prototype in `sortKeys` instead of adding a key.)
     if ((c >= 48 && c <= 57) || key === '__proto__') return undefined;
   }
+  // Keys already in order (most operation data is written that way): JSON.stringify writes the same text in one go.
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = keys[i - 1]! < keys[i]!;
+  if (sorted) return JSON.stringify(value);
   // Operation data has a handful of keys: an insertion sort in place (Array#sort allocates a work copy per call,
   // which hashing 10,000 steps pays 10,000 times). Same order as `sort()`: UTF-16 code units.
   if (n <= 16) {

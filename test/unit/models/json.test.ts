@@ -49,6 +49,18 @@ describe('canonicalJson', () => {
       { numRuns: 3000 },
     );
   });
+
+  it('gives the same text when the keys were written in order already (the one-call path)', () => {
+    fc.assert(
+      fc.property(flatObjects, (value) => {
+        const inOrder: Record<string, unknown> = {};
+        for (const key of Object.keys(value).sort()) inOrder[key] = (value as Record<string, unknown>)[key];
+        expect(canonicalJson(inOrder)).toBe(JSON.stringify(sortedCopy(value)) ?? 'null');
+        expect(canonicalJson(inOrder)).toBe(canonicalJson(value));
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
 
 describe('jsonByteSize', () => {
