@@ -1105,6 +1105,10 @@ export class WorkflowRun implements InputSource {
     }
   }
 
+  /**
+   * Record action `a`'s new state in the store. The common case (a synchronous store with a writer, no error) stays
+   * small enough for V8 to inline into its callers; the generic write and the asynchronous answer are out of line.
+   */
   private transition(
     a: number,
     state: EnumStepState,
@@ -1112,31 +1116,57 @@ export class WorkflowRun implements InputSource {
     error?: { code: string; message: string } | null,
   ): Promise<boolean> | undefined {
     const ar = this.actions[a]!;
-    const at = this.nowIso();
-    const stored = error ? { code: error.code, message: error.message } : error;
-    const actionId = this.plan.actions[a]!.action.actionId;
     const writer = this.writer;
+    const stored = error ? { code: error.code, message: error.message } : error;
     const epoch = writer
-      ? writer.write(a, actionId, ar.epoch, state, ar.attempts, at, result, stored, this.now())
-      : this.deps.store.transitionAction({
-          runId: this.runId,
-          actionId,
-          actionIndex: a,
-          leaseId: this.deps.leaseId,
-          expectedEpoch: ar.epoch,
+      ? writer.write(
+          a,
+          this.plan.actions[a]!.action.actionId,
+          ar.epoch,
           state,
-          attempt: ar.attempts,
-          at,
+          ar.attempts,
+          this.nowIso(),
           result,
-          error: stored,
-        });
+          stored,
+          this.now(),
+        )
+      : this.transitionGeneric(a, state, result, stored);
     if (typeof epoch === 'number') {
       ar.epoch = epoch;
       return undefined;
     }
-    ar.epoch++;
-    // A refused write (another orchestrator owns the run now) stops this one. Never rejects: callers that ignore
-    // the result must not leave an unhandled rejection behind.
+    return this.transitionPending(a, epoch);
+  }
+
+  /** `transition` through the store's `transitionAction` (a store without a writer). */
+  private transitionGeneric(
+    a: number,
+    state: EnumStepState,
+    result: unknown,
+    error: { code: string; message: string } | null | undefined,
+  ): number | Promise<number> {
+    const ar = this.actions[a]!;
+    return this.deps.store.transitionAction({
+      runId: this.runId,
+      actionId: this.plan.actions[a]!.action.actionId,
+      actionIndex: a,
+      leaseId: this.deps.leaseId,
+      expectedEpoch: ar.epoch,
+      state,
+      attempt: ar.attempts,
+      at: this.nowIso(),
+      result,
+      error,
+    });
+  }
+
+  /**
+   * An asynchronous write: the epoch moves on now (the store applies writes in order). A refused write (another
+   * orchestrator owns the run now) stops this run. Never rejects: callers that ignore the result must not leave an
+   * unhandled rejection behind.
+   */
+  private transitionPending(a: number, epoch: Promise<number>): Promise<boolean> {
+    this.actions[a]!.epoch++;
     return epoch.then(
       () => true,
       (err: unknown) => {
