@@ -4,7 +4,7 @@
  * (skipped steps and why); a run still going, or one that crashed, is described from its actions as recorded.
  * @module
  */
-import { EnumStepState } from '../models/enums.js';
+import { EnumStepState, isFinalStepState } from '../models/enums.js';
 import { TERMINAL_RUN_STATES } from '../store/fencing.js';
 import type { RunSummary, StoredAction, StoredError, StoredRun } from '../store/store.js';
 
@@ -40,15 +40,6 @@ export type RunListView = RunSummary & { readonly durationMs: number | null };
 
 /** A run as `show` presents it. */
 export type RunView = RunListView & { readonly steps: readonly StepView[]; readonly output: unknown };
-
-const DONE = new Set<string>([
-  EnumStepState.COMPLETED,
-  EnumStepState.FAILED,
-  EnumStepState.SKIPPED,
-  EnumStepState.CANCELLED,
-  EnumStepState.TIMEOUT,
-  EnumStepState.COMPENSATED,
-]);
 
 /** A listing row: the summary plus its duration (so far, for a run still going). */
 export function runListView(run: RunSummary, now = Date.now()): RunListView {
@@ -119,7 +110,7 @@ function stepViews(run: StoredRun, now: number): StepView[] {
       };
     }
     const starts = actions.map((a) => a.startedAt).filter((t): t is string => t !== null);
-    const allDone = actions.length > 0 && actions.every((a) => DONE.has(a.state));
+    const allDone = actions.length > 0 && actions.every((a) => isFinalStepState(a.state));
     const first = starts.length > 0 ? Math.min(...starts.map(Date.parse)) : null;
     const last = allDone ? Math.max(...actions.map((a) => Date.parse(a.updatedAt))) : now;
     return {
@@ -149,7 +140,7 @@ function derivedState(actions: readonly StoredAction[]): string {
 
 function actionView(a: StoredAction, now: number): ActionView {
   const start = a.startedAt ? Date.parse(a.startedAt) : null;
-  const end = DONE.has(a.state) ? Date.parse(a.updatedAt) : now;
+  const end = isFinalStepState(a.state) ? Date.parse(a.updatedAt) : now;
   return {
     actionId: a.actionId,
     state: a.state,

@@ -6,7 +6,7 @@
  */
 import { EnumCoreErrorCode } from '../errors/error-codes.js';
 import { OnexError } from '../errors/onex-error.js';
-import { EnumStepState, EnumWorkflowState } from '../models/enums.js';
+import { EnumStepState, EnumWorkflowState, isFinalStepState } from '../models/enums.js';
 import { notFound, TERMINAL_RUN_STATES } from '../store/fencing.js';
 import { currentOwner, ownerIsDead } from '../store/owner.js';
 import type { Store, StoredRun } from '../store/store.js';
@@ -23,15 +23,6 @@ export interface CancelOutcome {
    */
   readonly how: 'local' | 'requested' | 'finalized' | 'already_ended';
 }
-
-const ACTION_DONE = new Set<string>([
-  EnumStepState.COMPLETED,
-  EnumStepState.FAILED,
-  EnumStepState.SKIPPED,
-  EnumStepState.CANCELLED,
-  EnumStepState.TIMEOUT,
-  EnumStepState.COMPENSATED,
-]);
 
 /** Cancel `runId` in `store` on behalf of lease `leaseId`. NOT_FOUND when the run does not exist. */
 export async function cancelStoredRun(options: {
@@ -76,7 +67,7 @@ async function finalizeCancelled(store: Store, run: StoredRun, leaseId: string):
   const at = new Date().toISOString();
   const error = { code: EnumCoreErrorCode.ORCHESTRATOR_EXEC_CANCELLED, message: 'run cancelled' };
   const writes = run.actions
-    .filter((a) => !ACTION_DONE.has(a.state))
+    .filter((a) => !isFinalStepState(a.state))
     .map((a) =>
       store.transitionAction({
         runId: run.runId,

@@ -63,18 +63,18 @@ export interface Ranking {
  * heads. Keys are ranks in typed arrays, compared inline: no comparator call per heap step.
  */
 export class RankQueue {
-  // Plain arrays of small integers used as buffers (their length only grows; counts say what is live): made in a
-  // bump of the young generation, where a typed array's buffer is a separate allocation off the heap.
+  // The in-order run: a plain array of small integers used as a buffer (its length only grows; the counts say what is
+  // live), made in a bump of the young generation.
   private readonly run: number[] = [];
   private runHead = 0;
   private runTail = 0;
-  private readonly heap: number[] = [];
-  private heapSize = 0;
+  /** Keys that arrived out of order (made on the first one: chains and fan-outs never need it). */
+  private heap: KeyHeap | null = null;
 
   constructor(private readonly ranking: Ranking) {}
 
   get size(): number {
-    return this.runTail - this.runHead + this.heapSize;
+    return this.runTail - this.runHead + (this.heap?.size ?? 0);
   }
 
   push(item: number): void {
@@ -84,24 +84,51 @@ export class RankQueue {
       this.runTail = 0;
     }
     if (this.runTail === 0 || key > this.run[this.runTail - 1]!) this.run[this.runTail++] = key;
-    else this.heapPush(key);
+    else {
+      this.heap ??= new KeyHeap();
+      this.heap.push(key);
+    }
   }
 
   pop(): number | undefined {
     let key: number;
-    if (this.runHead < this.runTail && (this.heapSize === 0 || this.run[this.runHead]! < this.heap[0]!)) {
+    const heap = this.heap;
+    if (this.runHead < this.runTail && (heap === null || heap.size === 0 || this.run[this.runHead]! < heap.peek())) {
       key = this.run[this.runHead++]!;
-    } else if (this.heapSize > 0) {
-      key = this.heapPop();
+    } else if (heap !== null && heap.size > 0) {
+      key = heap.pop();
     } else {
       return undefined;
     }
     return this.ranking.byRank[key]!;
   }
+}
 
-  private heapPush(key: number): void {
-    const keys = this.heap;
-    let i = this.heapSize++;
+/**
+ * A binary min-heap of non-negative numeric keys (integers exact up to 2^53, so a key can pack a priority and an
+ * index), in a typed array that doubles when full. The planner's ready queue, and `RankQueue`'s out-of-order part.
+ */
+export class KeyHeap {
+  private keys: Float64Array;
+  size = 0;
+
+  constructor(capacity = 16) {
+    this.keys = new Float64Array(Math.max(1, capacity));
+  }
+
+  /** The smallest key (the heap must not be empty). */
+  peek(): number {
+    return this.keys[0]!;
+  }
+
+  push(key: number): void {
+    if (this.size === this.keys.length) {
+      const bigger = new Float64Array(this.keys.length * 2);
+      bigger.set(this.keys);
+      this.keys = bigger;
+    }
+    const keys = this.keys;
+    let i = this.size++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (keys[parent]! <= key) break;
@@ -111,10 +138,11 @@ export class RankQueue {
     keys[i] = key;
   }
 
-  private heapPop(): number {
-    const keys = this.heap;
+  /** Remove and return the smallest key (the heap must not be empty). */
+  pop(): number {
+    const keys = this.keys;
     const top = keys[0]!;
-    const n = --this.heapSize;
+    const n = --this.size;
     const last = keys[n]!;
     let i = 0;
     for (;;) {

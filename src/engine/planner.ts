@@ -20,7 +20,7 @@ import {
   type ModelOrchestratorInputInput,
 } from '../models/orchestrator-input.js';
 import { compileWhen } from './conditions.js';
-import { Heap } from './heap.js';
+import { Heap, KeyHeap } from './heap.js';
 import type { ExecutionPlan, IndexLists, PlannedAction, PlannedStep, PlanOutline } from './plan-types.js';
 
 /** Payload limits (the reference's defaults; overridable with the same environment variables). */
@@ -494,46 +494,6 @@ function orderSteps(
       ),
     );
   return order;
-}
-
-/** A binary min-heap of at most `capacity` non-negative integer keys (exact up to 2^53). */
-class KeyHeap {
-  private readonly keys: Float64Array;
-  size = 0;
-
-  constructor(capacity: number) {
-    this.keys = new Float64Array(capacity);
-  }
-
-  push(key: number): void {
-    const keys = this.keys;
-    let i = this.size++;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (keys[parent]! <= key) break;
-      keys[i] = keys[parent]!;
-      i = parent;
-    }
-    keys[i] = key;
-  }
-
-  pop(): number {
-    const keys = this.keys;
-    const top = keys[0]!;
-    const last = keys[--this.size]!;
-    const n = this.size;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const child = l + 1 < n && keys[l + 1]! < keys[l]! ? l + 1 : l;
-      if (keys[child]! >= last) break;
-      keys[i] = keys[child]!;
-      i = child;
-    }
-    keys[i] = last;
-    return top;
-  }
 }
 
 /** Kahn's algorithm over small lists (a step's actions); same tie-breaking as `orderSteps`. */

@@ -15,6 +15,7 @@ import {
   EnumFailureStrategy,
   EnumStepState,
   EnumWorkflowState,
+  isFinalStepState,
 } from '../models/enums.js';
 import { deepFreeze } from '../models/json.js';
 import type { ModelOrchestratorOutput, SkipReason } from '../models/orchestrator-output.js';
@@ -53,8 +54,6 @@ import {
 } from './run-state.js';
 
 const S = EnumStepState;
-/** Whether `state` is final (every state but PENDING and RUNNING). */
-const terminal = (state: EnumStepState): boolean => state !== S.PENDING && state !== S.RUNNING;
 
 /** Default retries the RETRY strategy gives actions that declare none. */
 export const RETRY_STRATEGY_DEFAULT_RETRIES = 3;
@@ -563,7 +562,7 @@ export class WorkflowRun implements InputSource {
   /** Record the step's end, release its slot, and wake its dependents. */
   private endStep(s: number, state: EnumStepState, error: OnexError | null): void {
     const rt = this.steps[s]!;
-    if (terminal(rt.state)) return;
+    if (isFinalStepState(rt.state)) return;
     const wasRunning = rt.state === S.RUNNING;
     rt.state = state;
     rt.error ??= error;
@@ -917,7 +916,7 @@ export class WorkflowRun implements InputSource {
   /** Abort an action that has not ended (step timeout, fail-fast, cancel, workflow timeout). */
   private abortAction(a: number, reason: OnexError, state: EnumStepState): void {
     const ar = this.actions[a]!;
-    if (terminal(ar.state)) return;
+    if (isFinalStepState(ar.state)) return;
     const started = ar.attempts > 0;
     ar.sleep?.cancel();
     ar.sleep = null;

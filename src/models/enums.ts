@@ -55,6 +55,21 @@ export const EnumStepState = {
 } as const;
 export type EnumStepState = (typeof EnumStepState)[keyof typeof EnumStepState];
 
+/** Whether `state` is a step or action state that never changes again (all but PENDING and RUNNING; false for text that is no state). */
+export function isFinalStepState(state: string): boolean {
+  switch (state) {
+    case EnumStepState.COMPLETED:
+    case EnumStepState.FAILED:
+    case EnumStepState.SKIPPED:
+    case EnumStepState.CANCELLED:
+    case EnumStepState.TIMEOUT:
+    case EnumStepState.COMPENSATED:
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** When a step runs, evaluated as it becomes ready (spec §4). */
 export const EnumBranchCondition = {
   IF_TRUE: 'if_true',

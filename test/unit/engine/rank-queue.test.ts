@@ -2,7 +2,7 @@
 // lowest rank first — in order runs, out-of-order pushes, repeats, and growth past the initial capacity.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Ranking, RankQueue } from '../../../src/engine/heap.js';
+import { KeyHeap, type Ranking, RankQueue } from '../../../src/engine/heap.js';
 
 function rankingOf(order: number[]): Ranking {
   const rank = new Int32Array(order.length);
@@ -54,5 +54,21 @@ describe('RankQueue', () => {
     const out: number[] = [];
     for (let i = 0; i < n; i++) out.push(queue.pop()!);
     expect(out).toEqual(Array.from({ length: n }, (_, i) => i));
+  });
+});
+
+describe('KeyHeap', () => {
+  it('pops keys in increasing order, growing past its capacity, with keys up to 2^53', () => {
+    fc.assert(
+      fc.property(fc.array(fc.maxSafeNat(), { maxLength: 500 }), (keys) => {
+        const heap = new KeyHeap(2);
+        for (const k of keys) heap.push(k);
+        expect(heap.size).toBe(keys.length);
+        const out: number[] = [];
+        while (heap.size > 0) out.push(heap.pop());
+        expect(out).toEqual([...keys].sort((a, b) => a - b));
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -2,7 +2,7 @@
 // it, and a sparse column appears on its first value, blank elsewhere.
 import { describe, expect, it } from 'vitest';
 import { put, STATE_BY_CODE, stateCode } from '../../../src/models/columns.js';
-import { EnumStepState } from '../../../src/models/enums.js';
+import { EnumStepState, isFinalStepState } from '../../../src/models/enums.js';
 
 describe('state codes', () => {
   it('give every state its own code, PENDING first, and map back', () => {
@@ -23,5 +23,15 @@ describe('put', () => {
     const same = put(column, 4, null, 0, 'y');
     expect(same).toBe(column);
     expect(column).toEqual(['y', null, 'x', null]);
+  });
+});
+
+describe('isFinalStepState', () => {
+  it('is true for every state but PENDING and RUNNING, and false for text that is no state', () => {
+    for (const state of Object.values(EnumStepState)) {
+      expect(isFinalStepState(state)).toBe(state !== EnumStepState.PENDING && state !== EnumStepState.RUNNING);
+    }
+    expect(isFinalStepState('done')).toBe(false);
+    expect(isFinalStepState('')).toBe(false);
   });
 });
