@@ -107,8 +107,8 @@ function progressLine(index: number, total: number, job: Job, row: ResultRow, el
   return `[${String(index).padStart(2)}/${total}] ${name.padEnd(26)} ${what}  (child ${ms(elapsedMs)})`;
 }
 
-/** Workloads whose pairs get a second child when a run is short (under `REPEAT_BELOW_MS`). */
-const REPEATED_WORKLOADS: readonly string[] = ['W1', 'W2', 'W3'];
+/** Workloads whose pairs get a second child when a run is short (under `REPEAT_BELOW_MS`): the step workloads. */
+const REPEATED_WORKLOADS: readonly string[] = ['W1', 'W2', 'W3', 'W4'];
 const REPEAT_BELOW_MS = 2000;
 
 function isRepeated(job: Job, row: ResultRow): boolean {
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
     rows.push(row);
     process.stdout.write(`${progressLine(i + 1, jobs.length, job, row, outcome.elapsedMs)}\n`);
   }
-  // Fast step pairs again, in a second child minutes later; the lower median is kept (see bench/README.md).
+  // Step pairs again, in a second child minutes later; the lower median is kept (see bench/README.md).
   const again = jobs.flatMap((job, i) => (isRepeated(job, rows[i]!) ? [i] : []));
   for (const [k, i] of again.entries()) {
     const job = jobs[i]!;

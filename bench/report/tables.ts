@@ -34,7 +34,8 @@ function notes(row: ResultRow): string {
     case 'W4':
       return (
         `makespan/ideal ${num(Number(x.makespanOverIdeal))}× (ideal ${ms(Number(x.idealMs))} = ${x.idealTimers} × ` +
-        `${num(Number(x.timerCostMs))} ms timer); before 1st step ${ms(Number(x.startLatencyMs))}, after last ${ms(Number(x.tailMs))}`
+        `${num(Number(x.timerCostMs))} ms timer); before 1st step ${ms(Number(x.startLatencyMs))}, after last ${ms(Number(x.tailMs))}` +
+        (x.childMediansMs !== undefined ? `; best of 2 children, medians ${x.childMediansMs} ms` : '')
       );
     case 'W5':
       return row.variant === 'plan'

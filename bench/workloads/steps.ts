@@ -101,9 +101,10 @@ export async function runStepWorkload(workload: 'W1' | 'W2' | 'W3' | 'W4', engin
       timerCostMs: round(timerCostMs, 4),
       idealMs: round(idealMs, 2),
       makespanOverIdeal: round(summary.medianMs / idealMs, 3),
-      // Medians over all runs: time before the first step started and after the last one ended.
-      startLatencyMs: round(median(edges.startLatency), 2),
-      tailMs: round(median(edges.tail), 2),
+      // Medians over the measured runs (the last ones; warm-ups come first): time before the first step started
+      // and after the last one ended.
+      startLatencyMs: round(median(edges.startLatency.slice(-measured.samplesMs.length)), 2),
+      tailMs: round(median(edges.tail.slice(-measured.samplesMs.length)), 2),
     },
   };
 }
