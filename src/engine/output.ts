@@ -4,7 +4,7 @@
  */
 import type { OnexError } from '../errors/onex-error.js';
 import { withLease } from '../models/action.js';
-import { put, STATE_BY_CODE, stateCode } from '../models/columns.js';
+import { lastOrAppend, put, STATE_BY_CODE, stateCode } from '../models/columns.js';
 import { EnumStepState, type EnumWorkflowState } from '../models/enums.js';
 import type {
   ModelOrchestratorOutput,
@@ -125,7 +125,7 @@ const errorView = (error: OnexError | null): ErrorView => (error ? { code: error
  * action has one. A kept output (the memory store keeps recent runs) then costs the collector next to nothing.
  */
 class Snapshot {
-  readonly stepState: Uint8Array;
+  private readonly stepState: Uint8Array;
   readonly stepDuration: Float64Array;
   /** Index into `times`; -1: never started. */
   private readonly stepStartedAt: Int32Array;
@@ -133,7 +133,7 @@ class Snapshot {
   private stepReason: (SkipReason | null)[] | null = null;
   private stepError: ErrorView[] | null = null;
   private stepOutput: unknown[] | null = null;
-  readonly actionState: Uint8Array;
+  private readonly actionState: Uint8Array;
   readonly actionAttempts: Int32Array;
   readonly actionDuration: Float64Array;
   readonly actionEpoch: Int32Array;
@@ -153,7 +153,7 @@ class Snapshot {
       const rt = steps[s]!;
       this.stepState[s] = stateCode(rt.state);
       this.stepDuration[s] = rt.durationMs;
-      this.stepStartedAt[s] = this.timeIndex(rt.startedAt);
+      this.stepStartedAt[s] = rt.startedAt === null ? -1 : lastOrAppend(this.times, rt.startedAt);
       if (rt.reason !== null) this.stepReason = put(this.stepReason, ns, null, s, rt.reason);
       if (rt.error !== null) this.stepError = put(this.stepError, ns, null, s, errorView(rt.error));
       if (rt.output !== undefined) this.stepOutput = put(this.stepOutput, ns, undefined, s, rt.output);
@@ -195,14 +195,6 @@ class Snapshot {
 
   actionErrorOf(a: number): ErrorView {
     return this.actionError?.[a] ?? null;
-  }
-
-  private timeIndex(at: string | null): number {
-    if (at === null) return -1;
-    const last = this.times.length - 1;
-    if (last >= 0 && this.times[last] === at) return last;
-    this.times.push(at);
-    return last + 1;
   }
 }
 

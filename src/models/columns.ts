@@ -1,7 +1,7 @@
 /**
  * Helpers for column-wise run records (the memory store's tables, the output's snapshot): step and action states as
- * small integers (PENDING = 0) for typed arrays, which live off the garbage-collected heap, and sparse columns made on
- * their first value.
+ * small integers (PENDING = 0) for typed arrays, which live off the garbage-collected heap, sparse columns made on
+ * their first value, and timestamps as indices into a run's few distinct strings.
  * @module
  */
 import { EnumStepState } from './enums.js';
@@ -45,4 +45,15 @@ export function put<T>(column: T[] | null, n: number, blank: T, i: number, value
   const c = column ?? new Array<T>(n).fill(blank);
   c[i] = value;
   return c;
+}
+
+/**
+ * The index of `value` in `values`, appended unless it equals the last one: a run's timestamps come in order and most
+ * fall in the same millisecond, so a column of indices into a short list stands for a column of strings.
+ */
+export function lastOrAppend(values: string[], value: string): number {
+  const last = values.length - 1;
+  if (last >= 0 && values[last] === value) return last;
+  values.push(value);
+  return last + 1;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { put, STATE_BY_CODE, stateCode } from '../../models/columns.js';
+import { lastOrAppend, put, STATE_BY_CODE, stateCode } from '../../models/columns.js';
 import { EnumStepState, EnumWorkflowState } from '../../models/enums.js';
 import { toWire } from '../../models/wire.js';
 import { fenceError, leaseHeld, notFound, runEnded, runExists, TERMINAL_RUN_STATES } from '../fencing.js';
@@ -86,7 +86,7 @@ class ActionTable {
     error: StoredAction['error'] | undefined,
   ): number {
     const epoch = this.epoch[i]! + 1;
-    const at = this.timeIndex(atIso);
+    const at = lastOrAppend(this.times, atIso);
     if (this.startedAt[i] === -1 && state === EnumStepState.RUNNING) this.startedAt[i] = at;
     this.state[i] = stateCode(state);
     this.attempt[i] = attempt;
@@ -100,13 +100,6 @@ class ActionTable {
   /** A takeover: every row's epoch moves on with the run's lease. */
   bumpEpochs(): void {
     for (let i = 0; i < this.epoch.length; i++) this.epoch[i] = this.epoch[i]! + 1;
-  }
-
-  private timeIndex(at: string): number {
-    const last = this.times.length - 1;
-    if (this.times[last] === at) return last;
-    this.times.push(at);
-    return last + 1;
   }
 
   row(i: number, leaseId: string): StoredAction {

@@ -1,7 +1,7 @@
 // Column helpers of the run records (src/models/columns.ts): every state has a distinct small code that maps back to
 // it, and a sparse column appears on its first value, blank elsewhere.
 import { describe, expect, it } from 'vitest';
-import { put, STATE_BY_CODE, stateCode } from '../../../src/models/columns.js';
+import { lastOrAppend, put, STATE_BY_CODE, stateCode } from '../../../src/models/columns.js';
 import { EnumStepState, isFinalStepState } from '../../../src/models/enums.js';
 
 describe('state codes', () => {
@@ -33,5 +33,17 @@ describe('isFinalStepState', () => {
     }
     expect(isFinalStepState('done')).toBe(false);
     expect(isFinalStepState('')).toBe(false);
+  });
+});
+
+describe('lastOrAppend', () => {
+  it('reuses the last entry when the value repeats it, appends otherwise', () => {
+    const values: string[] = [];
+    expect(lastOrAppend(values, 'a')).toBe(0);
+    expect(lastOrAppend(values, 'a')).toBe(0);
+    expect(lastOrAppend(values, 'b')).toBe(1);
+    // Only the last entry is compared: a value seen earlier is appended again (timestamps only move forward).
+    expect(lastOrAppend(values, 'a')).toBe(2);
+    expect(values).toEqual(['a', 'b', 'a']);
   });
 });
