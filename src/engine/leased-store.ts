@@ -40,6 +40,16 @@ export interface RunExtras {
 
 /** Wrap `store` for one run. */
 export function leasedStore(store: Store, extras: RunExtras): Store {
+  // Every action write passes the same guards. A claim precedes the node call: refusing it synchronously is what keeps
+  // a fenced-off owner from running the node (the scheduler makes its claims where it catches synchronous errors).
+  // Any other refusal or error becomes a rejected promise: the scheduler also writes from its cancel path, where a
+  // synchronous throw would escape as an uncaught exception.
+  const refusal = (state: EnumStepState, nowMs?: number): OnexError | null =>
+    (state === EnumStepState.RUNNING ? extras.claimGuard?.(nowMs) : extras.writeGuard?.()) ?? null;
+  const failed = (state: EnumStepState, err: unknown): Promise<never> => {
+    if (state === EnumStepState.RUNNING) throw err;
+    return Promise.reject(err);
+  };
   const wrapped: Store & { [ACTION_WRITER](runId: string, leaseId: string): ActionWriter | undefined } = {
     kind: store.kind,
     // The store's own writer, when it has one, behind the same guards as `transitionAction`.
@@ -48,17 +58,12 @@ export function leasedStore(store: Store, extras: RunExtras): Store {
       if (!inner) return undefined;
       return {
         write: (index, actionId, expectedEpoch, state, attempt, at, result, error, nowMs) => {
-          if (state === EnumStepState.RUNNING) {
-            const refused = extras.claimGuard?.(nowMs);
-            if (refused) throw refused;
-            return inner.write(index, actionId, expectedEpoch, state, attempt, at, result, error, nowMs);
-          }
           try {
-            const refused = extras.writeGuard?.();
+            const refused = refusal(state, nowMs);
             if (refused) throw refused;
             return inner.write(index, actionId, expectedEpoch, state, attempt, at, result, error, nowMs);
           } catch (err) {
-            return Promise.reject(err);
+            return failed(state, err);
           }
         },
       };
@@ -69,21 +74,12 @@ export function leasedStore(store: Store, extras: RunExtras): Store {
       extras.onBegun(sentAt);
     },
     transitionAction: (t) => {
-      // A claim precedes the node call: refusing it synchronously is what keeps a fenced-off owner from running
-      // the node. The scheduler makes its claims where it catches synchronous errors.
-      if (t.state === EnumStepState.RUNNING) {
-        const refused = extras.claimGuard?.();
-        if (refused) throw refused;
-        return store.transitionAction(t);
-      }
-      // Any other refusal becomes a rejected promise: the scheduler also writes from its cancel path, where a
-      // synchronous throw would escape as an uncaught exception.
       try {
-        const refused = extras.writeGuard?.();
+        const refused = refusal(t.state);
         if (refused) throw refused;
         return store.transitionAction(t);
       } catch (err) {
-        return Promise.reject(err);
+        return failed(t.state, err);
       }
     },
     transitionRun: (t) => {
