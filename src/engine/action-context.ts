@@ -20,9 +20,14 @@ export interface ActionInputs {
   readonly inputsById: Readonly<Record<string, unknown>>;
 }
 
-/** Where a context reads its inputs from, when asked (the run: results never change once recorded). */
+/**
+ * Where a context reads what it is about, when asked (the run: results never change once recorded). Read on demand,
+ * not copied into each context: the model objects are cold in the cache on a run's hot path (bench/PROFILE.md).
+ */
 export interface InputSource {
   inputsOf(a: number): ActionInputs;
+  actionOf(a: number): ModelAction;
+  stepNameOf(a: number): string;
 }
 
 /** Fields of a run every context of it shares. */
@@ -48,10 +53,16 @@ export class ActionContext implements NodeContext {
     private readonly run: RunContextFields,
     private readonly index: number,
     readonly attempt: number,
-    readonly action: ModelAction,
-    readonly stepName: string,
     private readonly source: SignalSource | null,
   ) {}
+
+  get action(): ModelAction {
+    return this.run.inputSource.actionOf(this.index);
+  }
+
+  get stepName(): string {
+    return this.run.inputSource.stepNameOf(this.index);
+  }
 
   get inputs(): readonly unknown[] {
     this.resolved ??= this.run.inputSource.inputsOf(this.index);

@@ -44,8 +44,9 @@ export function leasedStore(store: Store, extras: RunExtras): Store {
   // a fenced-off owner from running the node (the scheduler makes its claims where it catches synchronous errors).
   // Any other refusal or error becomes a rejected promise: the scheduler also writes from its cancel path, where a
   // synchronous throw would escape as an uncaught exception.
+  const { claimGuard, writeGuard } = extras;
   const refusal = (state: EnumStepState, nowMs?: number): OnexError | null =>
-    (state === EnumStepState.RUNNING ? extras.claimGuard?.(nowMs) : extras.writeGuard?.()) ?? null;
+    (state === EnumStepState.RUNNING ? claimGuard?.(nowMs) : writeGuard?.()) ?? null;
   const failed = (state: EnumStepState, err: unknown): Promise<never> => {
     if (state === EnumStepState.RUNNING) throw err;
     return Promise.reject(err);

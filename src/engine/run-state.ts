@@ -12,6 +12,7 @@ import type { Invoker } from '../nodes/node-adapter.js';
 import type { ActionContext } from './action-context.js';
 import type { Attempt, Sleep } from './attempt.js';
 import type { Ranking } from './heap.js';
+import { PlanColumns } from './plan-columns.js';
 import type { ExecutionPlan } from './plan-types.js';
 import { localOrder } from './planner.js';
 import type { ResumeState } from './run-options.js';
@@ -144,12 +145,15 @@ export interface PlanLayout {
   batchKey(a: number): string;
   /** The steps without dependencies, in planned order: where every run starts. */
   readonly roots: readonly number[];
+  /** What the scheduler reads for every step and action, as dense columns. */
+  readonly columns: PlanColumns;
 }
 
 class Layout implements PlanLayout {
   readonly orders: readonly (readonly number[])[];
   readonly actionRefs: readonly { readonly actionId: string; readonly stepId: string }[];
   readonly roots: readonly number[];
+  readonly columns: PlanColumns;
   private byId: Map<string, number> | undefined = undefined;
   private stepRanks: Ranking | undefined = undefined;
   private plannedRanks: Ranking | undefined = undefined;
@@ -164,6 +168,7 @@ class Layout implements PlanLayout {
       stepId: plan.steps[pa.stepIndex]!.step.stepId,
     }));
     this.roots = plan.order.filter((s) => plan.steps[s]!.deps.length === 0);
+    this.columns = new PlanColumns(plan);
   }
 
   get stepRanking(): Ranking {

@@ -35,10 +35,11 @@ import { Attempt, Sleep, timeoutError } from './attempt.js';
 import { LoadBalancer } from './balancer.js';
 import { Bulkheads } from './bulkheads.js';
 import { isoAt, nowIso } from './clock.js';
-import { conditionHolds, handlesFailure } from './conditions.js';
+import { conditionHolds } from './conditions.js';
 import { Deadlines } from './deadlines.js';
 import { RankQueue } from './heap.js';
 import { buildOutput, type RunRecordView } from './output.js';
+import { type PlanColumns, STEP_HANDLES_FAILURE, STEP_PARALLEL, STEP_PLAIN } from './plan-columns.js';
 import type { ExecutionPlan } from './plan-types.js';
 import type { RunDeps } from './run-options.js';
 import {
@@ -64,6 +65,10 @@ export class WorkflowRun implements InputSource {
   private readonly contextFields: RunContextFields;
   /** What every run of this plan shares (orders, ranks, roots, ids). */
   private readonly layout: PlanLayout;
+  /** The plan's hot facts (the layout's columns): read on every step instead of the scattered model objects. */
+  private readonly cols: PlanColumns;
+  /** The node instances of each of the plan's targets (`cols.targets`), by target index. */
+  private byTarget: (readonly Invoker[])[] = [];
   private readonly mode: EnumExecutionMode;
   private readonly strategy: EnumFailureStrategy;
   private readonly stepLimit: number;
@@ -103,6 +108,9 @@ export class WorkflowRun implements InputSource {
    * clock once per loop iteration: actions that start or end in one synchronous burst share one timestamp.
    */
   private tickMs = -1;
+  /** `nowIso()`'s last answer, and the reading of `now()` it was for. */
+  private iso = '';
+  private isoOfMs = -1;
   /** Step timeouts, on one timer. */
   private readonly stepDeadlines = new Deadlines(
     (s) => this.steps[s]!.state === S.RUNNING,
@@ -126,6 +134,7 @@ export class WorkflowRun implements InputSource {
     this.runId = !deps.resume && usedPlans.has(plan) ? crypto.randomUUID() : input.operationId;
     usedPlans.add(plan);
     this.layout = layoutOf(plan);
+    this.cols = this.layout.columns;
     this.contextFields = {
       workflowInput: input.inputData,
       workflowId: input.workflowId,
@@ -172,6 +181,7 @@ export class WorkflowRun implements InputSource {
     for (const target of targetsOf(this.plan)) {
       if (!this.invokers.has(target)) this.invokers.set(target, resolveInvokers(this.deps.container, target));
     }
+    this.byTarget = this.cols.targets.map((target) => this.invokers.get(target)!);
   }
 
   /** Run to the end. Resolves with the output whatever the outcome; the orchestrator decides to reject. */
@@ -335,17 +345,18 @@ export class WorkflowRun implements InputSource {
 
   /** A step whose dependencies all ended: skip it for an upstream failure, or queue it. */
   private consider(s: number): void {
-    const ps = this.plan.steps[s]!;
-    let satisfied = true;
-    // Indexed loops on the plan's arrays: they are frozen, and for…of over a frozen array allocates an iterator.
-    const deps = ps.deps;
-    for (let i = 0; i < deps.length; i++) {
-      if (!this.satisfies(deps[i]!)) {
-        satisfied = false;
+    const { start, items } = this.cols.stepDeps;
+    const end = start[s + 1]!;
+    for (let i = start[s]!; i < end; i++) {
+      if (!this.satisfies(items[i]!)) {
+        if ((this.cols.stepFlags[s]! & STEP_HANDLES_FAILURE) === 0) return this.skip(s, 'upstream_failed');
         break;
       }
     }
-    if (!satisfied && !handlesFailure(ps.step)) return this.skip(s, 'upstream_failed');
+    // The pump's only candidate (nothing left to consider, nothing queued, a free slot): start it now, as the pump
+    // would right after queueing it.
+    if (this.toConsider.length === 0 && this.readySteps.size === 0 && this.stepsInFlight < this.stepLimit)
+      return this.decideAndStart(s);
     this.readySteps.push(s);
   }
 
@@ -354,6 +365,7 @@ export class WorkflowRun implements InputSource {
    * when it was queued, lets `skipOnFailure` and `conditionFunction` see every step that ended before it.
    */
   private decideAndStart(s: number): void {
+    if ((this.cols.stepFlags[s]! & STEP_PLAIN) !== 0) return this.startStep(s);
     const ps = this.plan.steps[s]!;
     const step = ps.step;
     if (!step.enabled) return this.skip(s, 'disabled');
@@ -424,24 +436,28 @@ export class WorkflowRun implements InputSource {
   }
 
   private startStep(s: number): void {
-    const ps = this.plan.steps[s]!;
+    const cols = this.cols;
     const rt = this.steps[s]!;
     rt.state = S.RUNNING;
     rt.startedAt = this.nowIso();
     rt.startedMs = this.now();
     this.stepsInFlight++;
     this.emit(s);
-    if (ps.actions.length === 0) return this.endStep(s, S.COMPLETED, null);
+    if (cols.stepActionCount[s] === 0) return this.endStep(s, S.COMPLETED, null);
     // Actions completed before a resume count as done; the step only runs the rest.
     if (this.deps.resume) {
-      rt.finishedActions = ps.actions.filter((a) => this.actions[a]!.state === S.COMPLETED).length;
-      if (rt.finishedActions === ps.actions.length) return this.finishRunningStep(s);
+      const actions = this.plan.steps[s]!.actions;
+      rt.finishedActions = actions.filter((a) => this.actions[a]!.state === S.COMPLETED).length;
+      if (rt.finishedActions === actions.length) return this.finishRunningStep(s);
     }
-    this.stepDeadlines.add(ps.step.timeoutMs, s, 0, rt.startedMs);
-    if (ps.actions.length === 1) {
-      const a = ps.actions[0]!;
-      if (this.actions[a]!.state === S.PENDING) this.queueAction(a);
-    } else if (ps.step.executionMode === EnumExecutionMode.PARALLEL) {
+    this.stepDeadlines.add(cols.stepTimeoutMs[s]!, s, 0, rt.startedMs);
+    const single = cols.stepSingleAction[s]!;
+    if (single >= 0) {
+      if (this.actions[single]!.state === S.PENDING) this.queueAction(single);
+      return;
+    }
+    const ps = this.plan.steps[s]!;
+    if ((cols.stepFlags[s]! & STEP_PARALLEL) !== 0) {
       const remaining = new Int32Array(ps.actions.length);
       rt.localRemaining = remaining;
       ps.actions.forEach((a, pos) => {
@@ -461,17 +477,16 @@ export class WorkflowRun implements InputSource {
 
   /** An action of step `s` reached a terminal state: start what it unblocks, or end the step. */
   private actionEnded(a: number): void {
-    const pa = this.plan.actions[a]!;
-    const s = pa.stepIndex;
+    const s = this.cols.actionStep[a]!;
     const rt = this.steps[s]!;
     if (rt.state !== S.RUNNING) return;
     rt.finishedActions++;
-    const ps = this.plan.steps[s]!;
     const ok = this.actions[a]!.state === S.COMPLETED;
     if (!ok) this.skipLocalDependents(s, a);
-    if (rt.finishedActions >= ps.actions.length) return this.finishRunningStep(s);
+    if (rt.finishedActions >= this.cols.stepActionCount[s]!) return this.finishRunningStep(s);
     if (this.stopReason) return;
-    if (ps.step.executionMode === EnumExecutionMode.PARALLEL) {
+    const ps = this.plan.steps[s]!;
+    if ((this.cols.stepFlags[s]! & STEP_PARALLEL) !== 0) {
       const pos = ps.actions.indexOf(a);
       const remaining = rt.localRemaining!;
       ps.actions.forEach((b, bpos) => {
@@ -507,11 +522,12 @@ export class WorkflowRun implements InputSource {
   }
 
   private finishRunningStep(s: number): void {
-    const ps = this.plan.steps[s]!;
-    if (ps.actions.length === 1 && this.actions[ps.actions[0]!]!.state === S.COMPLETED) {
-      this.steps[s]!.output = this.actions[ps.actions[0]!]!.result;
+    const single = this.cols.stepSingleAction[s]!;
+    if (single >= 0 && this.actions[single]!.state === S.COMPLETED) {
+      this.steps[s]!.output = this.actions[single]!.result;
       return this.endStep(s, S.COMPLETED, null);
     }
+    const ps = this.plan.steps[s]!;
     const states = ps.actions.map((a) => this.actions[a]!.state);
     if (states.every((st) => st === S.COMPLETED)) {
       const results = ps.actions.map((a) => this.actions[a]!.result);
@@ -569,7 +585,7 @@ export class WorkflowRun implements InputSource {
     rt.durationMs = wasRunning ? this.now() - rt.startedMs : 0;
     if (wasRunning) this.stepsInFlight--;
     this.finishedSteps++;
-    const stepId = this.plan.steps[s]!.step.stepId;
+    const stepId = this.cols.stepIds[s]!;
     if (state === S.COMPLETED) {
       this.record.completed.push(stepId);
       this.record.results.push(rt.output);
@@ -585,10 +601,10 @@ export class WorkflowRun implements InputSource {
           new OnexError(EnumCoreErrorCode.OPERATION_FAILED, `step '${this.plan.steps[s]!.step.stepName}' failed`),
       );
     }
-    // Wake dependents through the worklist (skips can cascade down long chains).
-    const dependents = this.plan.steps[s]!.dependents;
-    for (let i = dependents.length - 1; i >= 0; i--) {
-      const t = dependents[i]!;
+    // Wake dependents through the worklist (skips can cascade down long chains), last first: it is a stack.
+    const { start, items } = this.cols.stepDependents;
+    for (let i = start[s + 1]! - 1; i >= start[s]!; i--) {
+      const t = items[i]!;
       const trt = this.steps[t]!;
       if (--trt.remainingDeps === 0 && trt.state === S.PENDING) this.toConsider.push(t);
     }
@@ -622,7 +638,7 @@ export class WorkflowRun implements InputSource {
       const a = this.readyActions.pop()!;
       // Aborted while it waited (its step timed out): it must never start.
       if (this.actions[a]!.state !== S.PENDING) continue;
-      const target = this.plan.actions[a]!.action.targetNodeType;
+      const target = this.cols.targets[this.cols.actionTarget[a]!]!;
       if (!this.bulkheads.hasRoom(target)) {
         // Bulkhead full: park it; a slot of the same node type freeing up brings it back.
         this.bulkheads.park(target, a);
@@ -644,32 +660,34 @@ export class WorkflowRun implements InputSource {
 
   /** Start one attempt of action `a` on a node instance (balanced when several are registered). */
   private runAction(a: number): void {
-    const pa = this.plan.actions[a]!;
-    const instances = this.invokers.get(pa.action.targetNodeType)!;
+    const t = this.cols.actionTarget[a]!;
+    const target = this.cols.targets[t]!;
+    const instances = this.byTarget[t]!;
     const invoker = instances.length === 1 ? instances[0]! : this.balancer.acquire(instances);
     if (this.mode === EnumExecutionMode.BATCH) this.record.loadBalancedOperations++;
     const claim = this.beginAttempt(a);
     this.callsInFlight++;
-    this.bulkheads.acquire(pa.action.targetNodeType);
+    this.bulkheads.acquire(target);
     this.actions[a]!.ranOn = invoker;
     // A synchronous store (memory, or a refusal thrown at once) confirmed the claim already: launch now.
     if (claim === undefined) return this.launchAction(a, invoker, instances);
     const release = () => {
-      this.endAttempt(invoker, instances, pa.action.targetNodeType);
+      this.endAttempt(invoker, instances, target);
       this.pump();
     };
     this.afterClaims([claim], () => this.launchAction(a, invoker, instances), release);
   }
 
   private launchAction(a: number, invoker: Invoker, instances: readonly Invoker[]): void {
-    const pa = this.plan.actions[a]!;
+    const target = this.cols.targets[this.cols.actionTarget[a]!]!;
     // Aborted while its claim was being confirmed (its step timed out): free the slot, run nothing.
     if (this.actions[a]!.state !== S.RUNNING) {
-      this.endAttempt(invoker, instances, pa.action.targetNodeType);
+      this.endAttempt(invoker, instances, target);
       return this.pump();
     }
     const breakers = this.deps.breakers;
-    if (breakers && !breakers.isClear(pa.action.targetNodeType)) return this.launchThroughPolicy(a, invoker, instances);
+    if (breakers && !breakers.allClear && !breakers.isClear(target))
+      return this.launchThroughPolicy(a, invoker, instances);
     this.callNode(a, invoker);
   }
 
@@ -679,14 +697,13 @@ export class WorkflowRun implements InputSource {
    * `ar.call` changed and do nothing. The breaker, when there is one, is closed and clean: it hears of failures only.
    */
   private callNode(a: number, invoker: Invoker): void {
-    const pa = this.plan.actions[a]!;
     const ar = this.actions[a]!;
     const ctx = this.context(a, null);
     ar.call = ctx;
-    this.callDeadlines.add(pa.action.timeoutMs, a, ar.attempts, this.now());
+    this.callDeadlines.add(this.cols.actionTimeoutMs[a]!, a, ar.attempts, this.now());
     let value: unknown;
     try {
-      value = invoker.run(pa.action.operationData, ctx);
+      value = invoker.run(this.cols.actionData[a]!, ctx);
     } catch (err) {
       // Settled on a later tick, as a promise would be: the scheduler is not re-entered from inside its own loop.
       queueMicrotask(() => this.callSettled(a, ctx, false, err));
@@ -715,7 +732,8 @@ export class WorkflowRun implements InputSource {
       ar.call = null;
       if (ok) {
         this.releaseCall(a);
-        this.deps.breakers?.recordSuccess(this.plan.actions[a]!.action.targetNodeType);
+        const breakers = this.deps.breakers;
+        if (breakers && !breakers.allClear) breakers.recordSuccess(this.cols.targets[this.cols.actionTarget[a]!]!);
         this.complete(a, null, value);
         this.pump();
       } else {
@@ -756,8 +774,8 @@ export class WorkflowRun implements InputSource {
 
   /** Free the slot, bulkhead place and balancer load of action `a`'s direct call. */
   private releaseCall(a: number): void {
-    const target = this.plan.actions[a]!.action.targetNodeType;
-    this.endAttempt(this.actions[a]!.ranOn!, this.invokers.get(target)!, target);
+    const t = this.cols.actionTarget[a]!;
+    this.endAttempt(this.actions[a]!.ranOn!, this.byTarget[t]!, this.cols.targets[t]!);
   }
 
   /** While the target's breaker is not closed and clean, calls go through its policy (half-open probes and all). */
@@ -1120,7 +1138,7 @@ export class WorkflowRun implements InputSource {
     const epoch = writer
       ? writer.write(
           a,
-          this.plan.actions[a]!.action.actionId,
+          this.cols.actionIds[a]!,
           ar.epoch,
           state,
           ar.attempts,
@@ -1183,15 +1201,17 @@ export class WorkflowRun implements InputSource {
   }
 
   private context(a: number, source: SignalSource | null): ActionContext {
-    const pa = this.plan.actions[a]!;
-    return new ActionContext(
-      this.contextFields,
-      a,
-      this.actions[a]!.attempts,
-      pa.action,
-      this.plan.steps[pa.stepIndex]!.step.stepName,
-      source,
-    );
+    return new ActionContext(this.contextFields, a, this.actions[a]!.attempts, source);
+  }
+
+  /** The action a context of action `a` is about. */
+  actionOf(a: number): ModelAction {
+    return this.plan.actions[a]!.action;
+  }
+
+  /** The name of action `a`'s step. */
+  stepNameOf(a: number): string {
+    return this.plan.steps[this.cols.actionStep[a]!]!.step.stepName;
   }
 
   /** What action `a` receives as inputs: its same-step dependencies' results, then its step's dependencies' outputs. */
@@ -1237,9 +1257,14 @@ export class WorkflowRun implements InputSource {
     return this.tickMs;
   }
 
-  /** The wall clock (ISO-8601) as of this scheduler turn. */
+  /** The wall clock (ISO-8601) as of this scheduler turn (formatted once per turn: a turn writes it several times). */
   private nowIso(): string {
-    return isoAt(this.now());
+    const now = this.now();
+    if (now !== this.isoOfMs) {
+      this.isoOfMs = now;
+      this.iso = isoAt(now);
+    }
+    return this.iso;
   }
 
   /** Run scheduler code; an unexpected exception stops the run with INTERNAL_ERROR instead of being lost. */

@@ -61,6 +61,8 @@ interface BreakerEntry {
 export class CircuitBreakerRegistry {
   private readonly policies = new Map<string, BreakerEntry | null>();
   private readonly defaults: CircuitBreakerSettings;
+  /** Entries not clean (a failure counted since their last success): while none is, every call may skip the policy. */
+  private unclean = 0;
 
   constructor(private readonly options: CircuitBreakerOptions | false = {}) {
     const given = options === false ? {} : options;
@@ -94,7 +96,7 @@ export class CircuitBreakerRegistry {
   private async throughPolicy<T>(targetNodeType: string, entry: BreakerEntry, call: () => Promise<T>): Promise<T> {
     try {
       const value = await entry.policy.execute(call);
-      if (entry.policy.state === CircuitState.Closed) entry.clean = true;
+      if (entry.policy.state === CircuitState.Closed) this.setClean(entry, true);
       return value;
     } catch (err) {
       if (isBrokenCircuitError(err)) {
@@ -104,7 +106,7 @@ export class CircuitBreakerRegistry {
           { context: { targetNodeType, circuitState: STATE[entry.policy.state] } },
         );
       }
-      if (countsAsFailure(err)) entry.clean = false;
+      if (countsAsFailure(err)) this.setClean(entry, false);
       throw err;
     }
   }
@@ -127,7 +129,7 @@ export class CircuitBreakerRegistry {
       .execute(() => Promise.resolve())
       .then(
         () => {
-          if (entry.policy.state === CircuitState.Closed) entry.clean = true;
+          if (entry.policy.state === CircuitState.Closed) this.setClean(entry, true);
         },
         () => undefined,
       );
@@ -138,15 +140,30 @@ export class CircuitBreakerRegistry {
    * there is nothing to count (no breaker, or a cancellation, which says nothing about the node's health).
    */
   recordFailure(targetNodeType: string, err: unknown): Promise<void> | undefined {
-    const entry = this.policies.get(targetNodeType);
+    // Made here when the call skipped `isClear` (see `allClear`): the first failure of a node type creates its breaker.
+    const entry = this.entry(targetNodeType);
     if (!entry || !countsAsFailure(err)) return undefined;
-    entry.clean = false;
+    this.setClean(entry, false);
     return entry.policy
       .execute(() => Promise.reject(err))
       .then(
         () => undefined,
         () => undefined,
       );
+  }
+
+  /**
+   * Every breaker is closed and clean (the usual case): every call may skip its policy, and successes need not be
+   * reported. One read instead of a lookup by node type per call.
+   */
+  get allClear(): boolean {
+    return this.unclean === 0;
+  }
+
+  private setClean(entry: BreakerEntry, clean: boolean): void {
+    if (entry.clean === clean) return;
+    entry.clean = clean;
+    this.unclean += clean ? -1 : 1;
   }
 
   /** Whether breakers are on for `targetNodeType`. */

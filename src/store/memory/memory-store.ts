@@ -37,6 +37,20 @@ type MutableRun = Mutable<Omit<StoredRun, 'actions' | 'leaseExpiresAt'>> & {
 type ActionRef = { readonly actionId: string; readonly stepId: string };
 
 /**
+ * The action ids of a refs list, as one array of strings (the writer compares them on every write; reading the ref
+ * objects instead costs a cache miss each on a long run). Runs of one plan share their refs list, hence the cache.
+ */
+const idsOfRefs = new WeakMap<readonly ActionRef[], readonly string[]>();
+function idsOf(refs: readonly ActionRef[]): readonly string[] {
+  let ids = idsOfRefs.get(refs);
+  if (!ids) {
+    ids = refs.map((r) => r.actionId);
+    idsOfRefs.set(refs, ids);
+  }
+  return ids;
+}
+
+/**
  * A run's actions, a column per field (every row's lease is the run's: a takeover moves them all). Typed arrays
  * rather than an object per action: the store keeps its recent runs, and what a kept run holds on the garbage-collected
  * heap is copied by every young-generation collection until it is promoted (bench/PROFILE.md). Timestamps are
@@ -45,6 +59,8 @@ type ActionRef = { readonly actionId: string; readonly stepId: string };
  */
 class ActionTable {
   private byId: Map<string, number> | undefined = undefined;
+  /** `refs[i].actionId`, in one array. */
+  readonly ids: readonly string[];
   readonly state: Uint8Array;
   readonly attempt: Int32Array;
   readonly epoch: Int32Array;
@@ -61,6 +77,7 @@ class ActionTable {
     begunAt: string,
   ) {
     const n = refs.length;
+    this.ids = idsOf(refs);
     this.state = new Uint8Array(n);
     this.attempt = new Int32Array(n);
     this.epoch = new Int32Array(n).fill(1);
@@ -71,7 +88,7 @@ class ActionTable {
 
   /** The row of `actionId` (`hint`: where the writer says it is). */
   find(actionId: string, hint: number | undefined): number | undefined {
-    if (hint !== undefined && this.refs[hint]?.actionId === actionId) return hint;
+    if (hint !== undefined && this.ids[hint] === actionId) return hint;
     this.byId ??= new Map(this.refs.map((r, i) => [r.actionId, i]));
     return this.byId.get(actionId);
   }
@@ -86,8 +103,9 @@ class ActionTable {
     error: StoredAction['error'] | undefined,
   ): number {
     const epoch = this.epoch[i]! + 1;
-    const at = lastOrAppend(this.times, atIso);
-    if (this.startedAt[i] === -1 && state === EnumStepState.RUNNING) this.startedAt[i] = at;
+    const times = this.times;
+    const at = times[times.length - 1] === atIso ? times.length - 1 : lastOrAppend(times, atIso);
+    if (state === EnumStepState.RUNNING && this.startedAt[i] === -1) this.startedAt[i] = at;
     this.state[i] = stateCode(state);
     this.attempt[i] = attempt;
     this.epoch[i] = epoch;
@@ -188,20 +206,40 @@ export class MemoryStore implements Store {
     const run = this.runs.get(runId);
     if (!run) return undefined;
     const table = run.actions;
+    // Kept small enough for V8 to inline into the scheduler: anything unusual goes out of line.
     return {
-      write: (index, actionId, expectedEpoch, state, attempt, at, result, error) => {
-        if (
-          table.refs[index]?.actionId !== actionId ||
-          run.leaseId !== leaseId ||
-          table.epoch[index] !== expectedEpoch
-        ) {
-          // Refused (or unusual): the generic path finds the row and raises the precise error.
-          const t = { runId, actionId, actionIndex: index, leaseId, expectedEpoch, state, attempt, at, result, error };
-          return this.transitionAction(t);
-        }
-        return table.apply(index, state, attempt, at, result, error);
-      },
+      write: (index, actionId, expectedEpoch, state, attempt, at, result, error) =>
+        table.epoch[index] === expectedEpoch && table.ids[index] === actionId && run.leaseId === leaseId
+          ? table.apply(index, state, attempt, at, result, error)
+          : this.writeGeneric(runId, leaseId, index, actionId, expectedEpoch, state, attempt, at, result, error),
     };
+  }
+
+  /** A write the writer could not apply at once (refused, or unusual): the generic path raises the precise error. */
+  private writeGeneric(
+    runId: string,
+    leaseId: string,
+    actionIndex: number,
+    actionId: string,
+    expectedEpoch: number,
+    state: EnumStepState,
+    attempt: number,
+    at: string,
+    result: unknown,
+    error: StoredAction['error'] | undefined,
+  ): number {
+    return this.transitionAction({
+      runId,
+      actionId,
+      actionIndex,
+      leaseId,
+      expectedEpoch,
+      state,
+      attempt,
+      at,
+      result,
+      error,
+    });
   }
 
   transitionRun(t: RunTransition): number {

@@ -11,6 +11,8 @@ interface Seen {
   operationData: Readonly<Record<string, unknown>>;
   idempotencyKey: string;
   actionId: string;
+  stepName: string;
+  attempt: number;
 }
 
 /** Node `emit` returns its operation data's `value`; node `sink` records what it received and returns its label. */
@@ -26,6 +28,8 @@ function setup() {
       operationData: ctx.operationData,
       idempotencyKey: ctx.idempotencyKey,
       actionId: ctx.action.actionId,
+      stepName: ctx.stepName,
+      attempt: ctx.attempt,
     });
     return { label: data.label };
   });
@@ -70,6 +74,8 @@ describe('data flow', () => {
       expect(got.inputsById).toEqual({ [a1]: 'one', [a2]: { n: 2 }, [a3]: [3] });
       expect(got.idempotencyKey).toBe(sink);
       expect(got.actionId).toBe(sink);
+      expect(got.stepName).toBe('sink');
+      expect(got.attempt).toBe(1);
       // A multi-action step's output is the array of its actions' results, in declaration order.
       expect(out.stepOutputs.sources).toEqual(['one', { n: 2 }, [3]]);
     });

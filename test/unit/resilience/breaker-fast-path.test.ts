@@ -63,4 +63,28 @@ describe('CircuitBreakerRegistry fast path', () => {
     }
     expect(breakers.state('svc')).toBe(EnumCircuitState.OPEN);
   });
+
+  it('allClear holds while every breaker is clean, and counts a first failure made without isClear', async () => {
+    const breakers = new CircuitBreakerRegistry({ failureThreshold: 2, cooldownMs: 60_000 });
+    expect(breakers.allClear).toBe(true);
+    // The scheduler skips isClear while allClear: the failure must create the breaker and count.
+    await breakers.recordFailure('a', boom());
+    expect(breakers.allClear).toBe(false);
+    expect(breakers.isClear('a')).toBe(false);
+    expect(breakers.isClear('b')).toBe(true);
+    await breakers.recordFailure('a', boom());
+    expect(breakers.state('a')).toBe(EnumCircuitState.OPEN);
+    expect(breakers.allClear).toBe(false);
+    // Cancellations never make a breaker unclean.
+    const other = new CircuitBreakerRegistry({ failureThreshold: 2 });
+    expect(other.recordFailure('a', cancelled())).toBeUndefined();
+    expect(other.allClear).toBe(true);
+    // A success ends the streak and the registry is clear again.
+    const healed = new CircuitBreakerRegistry({ failureThreshold: 3, cooldownMs: 60_000 });
+    await healed.recordFailure('x', boom());
+    expect(healed.allClear).toBe(false);
+    healed.recordSuccess('x');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(healed.allClear).toBe(true);
+  });
 });
