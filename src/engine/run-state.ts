@@ -212,10 +212,11 @@ export function layoutOf(plan: ExecutionPlan): PlanLayout {
 
 /** Initial step states: all PENDING, waiting for their dependencies. */
 export function initialSteps(plan: ExecutionPlan): StepRt[] {
-  const { orders } = layoutOf(plan);
-  const steps = plan.steps;
-  const out = new Array<StepRt>(steps.length);
-  for (let s = 0; s < steps.length; s++) out[s] = new StepRecord(steps[s]!.deps.length, orders[s]!);
+  const { orders, columns } = layoutOf(plan);
+  const { start } = columns.stepDeps;
+  const n = plan.steps.length;
+  const out = new Array<StepRt>(n);
+  for (let s = 0; s < n; s++) out[s] = new StepRecord(start[s + 1]! - start[s]!, orders[s]!);
   return out;
 }
 

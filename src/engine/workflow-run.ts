@@ -453,8 +453,19 @@ export class WorkflowRun implements InputSource {
     this.stepDeadlines.add(cols.stepTimeoutMs[s]!, s, 0, rt.startedMs);
     const single = cols.stepSingleAction[s]!;
     if (single >= 0) {
-      if (this.actions[single]!.state === S.PENDING) this.queueAction(single);
-      return;
+      if (this.actions[single]!.state !== S.PENDING) return;
+      // The pump's last candidate (nothing left to consider or start, no action waiting) with a free slot: its action
+      // starts now, as `pumpActions` would start it first thing after the pass.
+      if (
+        this.toConsider.length === 0 &&
+        this.readySteps.size === 0 &&
+        this.readyActions.size === 0 &&
+        this.callsInFlight < this.actionLimit &&
+        this.mode !== EnumExecutionMode.BATCH &&
+        this.bulkheads.hasRoom(cols.targets[cols.actionTarget[single]!]!)
+      )
+        return this.runAction(single);
+      return this.queueAction(single);
     }
     const ps = this.plan.steps[s]!;
     if ((cols.stepFlags[s]! & STEP_PARALLEL) !== 0) {
@@ -671,6 +682,17 @@ export class WorkflowRun implements InputSource {
     this.actions[a]!.ranOn = invoker;
     // A synchronous store (memory, or a refusal thrown at once) confirmed the claim already: launch now.
     if (claim === undefined) return this.launchAction(a, invoker, instances);
+    this.launchWhenClaimed(a, claim, invoker, instances, target);
+  }
+
+  /** `runAction`'s asynchronous case, out of line (its closures would cost the common case a context per call). */
+  private launchWhenClaimed(
+    a: number,
+    claim: Promise<boolean>,
+    invoker: Invoker,
+    instances: readonly Invoker[],
+    target: string,
+  ): void {
     const release = () => {
       this.endAttempt(invoker, instances, target);
       this.pump();

@@ -306,8 +306,7 @@ export class NodeOrchestrator extends NodeCoreBase {
       onRunTransition: (t) => {
         finalOutput = t.output;
       },
-      claimGuard: (nowMs) => keeper.claim(nowMs),
-      writeGuard: () => keeper.lost,
+      guard: keeper,
     });
     const run = this.newRun(plan, store, resumed?.state, {
       signal: controller.signal,

@@ -5,7 +5,37 @@
  */
 import { EnumCoreErrorCode } from '../errors/error-codes.js';
 import { OnexError } from '../errors/onex-error.js';
-import { EnumWorkflowState } from '../models/enums.js';
+import { EnumStepState, EnumWorkflowState } from '../models/enums.js';
+
+/** The lease as a run's action writes see it (a `LeaseKeeper` is one). */
+export interface LeaseGuard {
+  /**
+   * Checked before each claim (RUNNING): an error refuses the claim, so the node is not called. `nowMs`, when given,
+   * is the writer's `performance.now()` reading of this synchronous turn.
+   */
+  claim(nowMs?: number): OnexError | null;
+  /**
+   * Checked before every other write: once the lease is known lost, nothing more is written, so the run stays as
+   * its last confirmed owner left it — resumable — instead of being recorded CANCELLED by an owner that stopped.
+   */
+  readonly lost: OnexError | null;
+}
+
+/** Why `guard` refuses a write of `state` now (a claim while the lease is not surely held, anything once it is lost). */
+export function leaseRefusal(guard: LeaseGuard | undefined, state: EnumStepState, nowMs?: number): OnexError | null {
+  if (guard === undefined) return null;
+  return state === EnumStepState.RUNNING ? guard.claim(nowMs) : guard.lost;
+}
+
+/**
+ * How an action write that is refused or fails ends. A claim (RUNNING) precedes the node call: it throws, so a
+ * fenced-off owner never calls the node (the scheduler makes its claims where it catches synchronous errors). Any
+ * other write rejects: the scheduler also writes from its cancel path, where a synchronous throw would escape.
+ */
+export function writeFailed(state: EnumStepState, err: unknown): Promise<never> {
+  if (state === EnumStepState.RUNNING) throw err;
+  return Promise.reject(err);
+}
 
 /** Workflow states after which a run never changes again. */
 export const TERMINAL_RUN_STATES: ReadonlySet<string> = new Set([

@@ -7,6 +7,7 @@
  * @module
  */
 import type { EnumStepState, EnumWorkflowState } from '../models/enums.js';
+import type { LeaseGuard } from './fencing.js';
 
 /** How long a lease lasts before its owner must renew it (spec §7). */
 export const DEFAULT_LEASE_MS = 15_000;
@@ -99,14 +100,22 @@ export interface ActionWriter {
 /** The key of a store's `ActionWriter` factory (see `WithActionWriter`). */
 export const ACTION_WRITER: unique symbol = Symbol('onex.actionWriter');
 
-/** A store that offers an `ActionWriter` for a run it holds (undefined: use `transitionAction`). */
+/**
+ * A store that offers an `ActionWriter` for a run it holds (undefined: use `transitionAction`). With a `guard`, the
+ * writer refuses what the guard refuses, and ends refused and failed writes as `writeFailed` says.
+ */
 export interface WithActionWriter {
-  [ACTION_WRITER](runId: string, leaseId: string): ActionWriter | undefined;
+  [ACTION_WRITER](runId: string, leaseId: string, guard?: LeaseGuard): ActionWriter | undefined;
 }
 
 /** The action writer `store` offers for `runId`, if any. */
-export function actionWriterOf(store: Store, runId: string, leaseId: string): ActionWriter | undefined {
-  return (store as Partial<WithActionWriter>)[ACTION_WRITER]?.(runId, leaseId);
+export function actionWriterOf(
+  store: Store,
+  runId: string,
+  leaseId: string,
+  guard?: LeaseGuard,
+): ActionWriter | undefined {
+  return (store as Partial<WithActionWriter>)[ACTION_WRITER]?.(runId, leaseId, guard);
 }
 
 /** One state change of a run: applied only when the stored lease and epoch match. */

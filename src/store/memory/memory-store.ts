@@ -5,10 +5,21 @@
  * @module
  */
 
+import type { OnexError } from '../../errors/onex-error.js';
 import { lastOrAppend, put, STATE_BY_CODE, stateCode } from '../../models/columns.js';
 import { EnumStepState, EnumWorkflowState } from '../../models/enums.js';
 import { toWire } from '../../models/wire.js';
-import { fenceError, leaseHeld, notFound, runEnded, runExists, TERMINAL_RUN_STATES } from '../fencing.js';
+import {
+  fenceError,
+  type LeaseGuard,
+  leaseHeld,
+  leaseRefusal,
+  notFound,
+  runEnded,
+  runExists,
+  TERMINAL_RUN_STATES,
+  writeFailed,
+} from '../fencing.js';
 import { currentOwner } from '../owner.js';
 import {
   ACTION_WRITER,
@@ -141,6 +152,71 @@ class ActionTable {
   }
 }
 
+/**
+ * The writer of one run's table: `transitionAction` without the lookups. A class, so that its `write` is one small
+ * function V8 inlines into the scheduler; anything unusual (refused, an index that does not hold the action) goes
+ * through `transitionAction`, which raises the precise error.
+ */
+class TableWriter implements ActionWriter {
+  constructor(
+    private readonly store: MemoryStore,
+    private readonly run: MutableRun,
+    private readonly leaseId: string,
+    private readonly guard: LeaseGuard | undefined,
+  ) {}
+
+  write(
+    index: number,
+    actionId: string,
+    expectedEpoch: number,
+    state: EnumStepState,
+    attempt: number,
+    at: string,
+    result: unknown,
+    error: StoredAction['error'] | undefined,
+    nowMs: number,
+  ): number | Promise<number> {
+    const refused = leaseRefusal(this.guard, state, nowMs);
+    const table = this.run.actions;
+    if (
+      refused === null &&
+      table.epoch[index] === expectedEpoch &&
+      table.ids[index] === actionId &&
+      this.run.leaseId === this.leaseId
+    )
+      return table.apply(index, state, attempt, at, result, error);
+    return this.generic(refused, index, actionId, expectedEpoch, state, attempt, at, result, error);
+  }
+
+  /**
+   * Refused (by the guard or the fence), or an index that does not hold the action: `transitionAction` finds the row
+   * or raises the precise error. With a guard, refusals and errors end as `writeFailed` says (as through the run's
+   * store); without one, they throw as `transitionAction` does.
+   */
+  private generic(
+    refused: OnexError | null,
+    actionIndex: number,
+    actionId: string,
+    expectedEpoch: number,
+    state: EnumStepState,
+    attempt: number,
+    at: string,
+    result: unknown,
+    error: StoredAction['error'] | undefined,
+  ): number | Promise<number> {
+    if (refused !== null) return writeFailed(state, refused);
+    const { runId } = this.run;
+    const { leaseId } = this;
+    const t = { runId, actionId, actionIndex, leaseId, expectedEpoch, state, attempt, at, result, error };
+    if (this.guard === undefined) return this.store.transitionAction(t);
+    try {
+      return this.store.transitionAction(t);
+    } catch (err) {
+      return writeFailed(state, err);
+    }
+  }
+}
+
 /** Options of the memory store. */
 export interface MemoryStoreOptions {
   /**
@@ -199,47 +275,13 @@ export class MemoryStore implements Store {
   }
 
   /** A writer bound to the run's table: no lookup by run id or action id per write (see `ActionWriter`). */
-  [ACTION_WRITER](runId: string, leaseId: string): ActionWriter | undefined {
+  [ACTION_WRITER](runId: string, leaseId: string, guard?: LeaseGuard): ActionWriter | undefined {
     // The writer is this class's `transitionAction`, inlined: a subclass or an object that overrides that method
     // (to observe or delay writes) must see every write, so it gets none.
     if (this.transitionAction !== MemoryStore.prototype.transitionAction) return undefined;
     const run = this.runs.get(runId);
     if (!run) return undefined;
-    const table = run.actions;
-    // Kept small enough for V8 to inline into the scheduler: anything unusual goes out of line.
-    return {
-      write: (index, actionId, expectedEpoch, state, attempt, at, result, error) =>
-        table.epoch[index] === expectedEpoch && table.ids[index] === actionId && run.leaseId === leaseId
-          ? table.apply(index, state, attempt, at, result, error)
-          : this.writeGeneric(runId, leaseId, index, actionId, expectedEpoch, state, attempt, at, result, error),
-    };
-  }
-
-  /** A write the writer could not apply at once (refused, or unusual): the generic path raises the precise error. */
-  private writeGeneric(
-    runId: string,
-    leaseId: string,
-    actionIndex: number,
-    actionId: string,
-    expectedEpoch: number,
-    state: EnumStepState,
-    attempt: number,
-    at: string,
-    result: unknown,
-    error: StoredAction['error'] | undefined,
-  ): number {
-    return this.transitionAction({
-      runId,
-      actionId,
-      actionIndex,
-      leaseId,
-      expectedEpoch,
-      state,
-      attempt,
-      at,
-      result,
-      error,
-    });
+    return new TableWriter(this, run, leaseId, guard);
   }
 
   transitionRun(t: RunTransition): number {
