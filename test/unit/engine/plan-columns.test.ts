@@ -64,7 +64,7 @@ describe('PlanColumns', () => {
           steps: raw.map((ds, i) => ({
             stepId: id(i),
             stepName: `s${i}`,
-            dependsOn: [...new Set(ds.filter((d) => i > 0).map((d) => id(d % i)))],
+            dependsOn: i === 0 ? [] : [...new Set(ds.map((d) => id(d % i)))],
             actions: [{ actionType: 'compute' as const, targetNodeType: 'n' }],
           })),
         });
