@@ -4,7 +4,6 @@
  */
 import type { OnexError } from '../errors/onex-error.js';
 import { withLease } from '../models/action.js';
-import { lastOrAppend, put, STATE_BY_CODE, stateCode } from '../models/columns.js';
 import { EnumStepState, type EnumWorkflowState } from '../models/enums.js';
 import type {
   ModelOrchestratorOutput,
@@ -14,6 +13,7 @@ import type {
 } from '../models/orchestrator-output.js';
 import { nowIso } from './clock.js';
 import type { ExecutionPlan } from './plan-types.js';
+import type { RunState } from './run-state.js';
 
 /** Counters and lists a run fills as it goes. */
 export interface RunRecordView {
@@ -29,23 +29,6 @@ export interface RunRecordView {
   startedAt: string;
 }
 
-interface StepView {
-  state: EnumStepState;
-  reason: SkipReason | null;
-  startedAt: string | null;
-  durationMs: number;
-  output: unknown;
-  error: OnexError | null;
-}
-
-interface ActionView {
-  state: EnumStepState;
-  epoch: number;
-  attempts: number;
-  durationMs: number;
-  error: OnexError | null;
-}
-
 /** Assemble the output of a finished run. */
 export function buildOutput(
   plan: ExecutionPlan,
@@ -56,8 +39,8 @@ export function buildOutput(
     operationId: string;
     state: EnumWorkflowState;
     processingTimeMs: number;
-    steps: readonly StepView[];
-    actions: readonly ActionView[];
+    /** The run's final state (its columns are taken over, not copied: the run is over). */
+    run: RunState;
     /** Added to the output metadata (circuit breaker states, compensations, …). */
     extraMetadata?: Record<string, unknown>;
   },
@@ -100,7 +83,7 @@ export function buildOutput(
   // The per-step and per-action views are made on first read: most callers only look at the state and the results,
   // and building them is a tenth of a short run (bench/PROFILE.md). They read a compact copy of the final run state
   // (a few arrays), so an output that is kept (the memory store keeps recent runs) keeps no per-action objects alive.
-  const snap = new Snapshot(final.steps, final.actions);
+  const snap = new Snapshot(final.run);
   lazyProperty(output, 'actionsEmitted', () =>
     plan.actionOrder.map((a) => withLease(plan.actions[a]!.action, leaseId, snap.actionEpoch[a]!)),
   );
@@ -120,61 +103,43 @@ type ErrorView = { code: string; message: string } | null;
 const errorView = (error: OnexError | null): ErrorView => (error ? { code: error.code, message: error.message } : null);
 
 /**
- * The final run state, compact: states and numbers in typed arrays (off the garbage-collected heap), start times as
- * indices into the few distinct strings of the run, and reasons, errors and outputs as arrays only when a step or
- * action has one. A kept output (the memory store keeps recent runs) then costs the collector next to nothing.
+ * The final run state the lazy views read: the run's own columns (typed arrays and arrays of interned state strings,
+ * taken over as they are), errors reduced to their code and message. A kept output (the memory store keeps recent
+ * runs) holds no per-action object, and building it copies nothing per step.
  */
 class Snapshot {
-  private readonly stepState: Uint8Array;
+  private readonly stepState: readonly EnumStepState[];
   readonly stepDuration: Float64Array;
-  /** Index into `times`; -1: never started. */
-  private readonly stepStartedAt: Int32Array;
-  private readonly times: string[] = [];
-  private stepReason: (SkipReason | null)[] | null = null;
-  private stepError: ErrorView[] | null = null;
-  private stepOutput: unknown[] | null = null;
-  private readonly actionState: Uint8Array;
+  private readonly stepStartedAt: readonly (string | null)[];
+  private readonly stepReason: readonly (SkipReason | null)[] | null;
+  private readonly stepError: readonly ErrorView[] | null;
+  private readonly stepOutput: readonly unknown[] | null;
+  private readonly actionState: readonly EnumStepState[];
   readonly actionAttempts: Int32Array;
   readonly actionDuration: Float64Array;
   readonly actionEpoch: Int32Array;
-  private actionError: ErrorView[] | null = null;
+  private readonly actionError: readonly ErrorView[] | null;
 
-  constructor(steps: readonly StepView[], actions: readonly ActionView[]) {
-    const ns = steps.length;
-    const na = actions.length;
-    this.stepState = new Uint8Array(ns);
-    this.stepDuration = new Float64Array(ns);
-    this.stepStartedAt = new Int32Array(ns);
-    this.actionState = new Uint8Array(na);
-    this.actionAttempts = new Int32Array(na);
-    this.actionDuration = new Float64Array(na);
-    this.actionEpoch = new Int32Array(na);
-    for (let s = 0; s < ns; s++) {
-      const rt = steps[s]!;
-      this.stepState[s] = stateCode(rt.state);
-      this.stepDuration[s] = rt.durationMs;
-      this.stepStartedAt[s] = rt.startedAt === null ? -1 : lastOrAppend(this.times, rt.startedAt);
-      if (rt.reason !== null) this.stepReason = put(this.stepReason, ns, null, s, rt.reason);
-      if (rt.error !== null) this.stepError = put(this.stepError, ns, null, s, errorView(rt.error));
-      if (rt.output !== undefined) this.stepOutput = put(this.stepOutput, ns, undefined, s, rt.output);
-    }
-    for (let a = 0; a < na; a++) {
-      const ar = actions[a]!;
-      this.actionState[a] = stateCode(ar.state);
-      this.actionAttempts[a] = ar.attempts;
-      this.actionDuration[a] = ar.durationMs;
-      this.actionEpoch[a] = ar.epoch;
-      if (ar.error !== null) this.actionError = put(this.actionError, na, null, a, errorView(ar.error));
-    }
+  constructor(run: RunState) {
+    this.stepState = run.stepState;
+    this.stepDuration = run.stepDurationMs;
+    this.stepStartedAt = run.stepStartedAt;
+    this.stepReason = run.stepReason;
+    this.stepError = run.stepError?.map(errorView) ?? null;
+    this.stepOutput = run.stepOutput;
+    this.actionState = run.actionState;
+    this.actionAttempts = run.actionAttempts;
+    this.actionDuration = run.actionDurationMs;
+    this.actionEpoch = run.actionEpoch;
+    this.actionError = run.actionError?.map(errorView) ?? null;
   }
 
   state(s: number): EnumStepState {
-    return STATE_BY_CODE[this.stepState[s]!]!;
+    return this.stepState[s]!;
   }
 
   startedAt(s: number): string | null {
-    const i = this.stepStartedAt[s]!;
-    return i < 0 ? null : this.times[i]!;
+    return this.stepStartedAt[s] ?? null;
   }
 
   reason(s: number): SkipReason | null {
@@ -190,7 +155,7 @@ class Snapshot {
   }
 
   actionStateOf(a: number): EnumStepState {
-    return STATE_BY_CODE[this.actionState[a]!]!;
+    return this.actionState[a]!;
   }
 
   actionErrorOf(a: number): ErrorView {

@@ -42,17 +42,7 @@ import { buildOutput, type RunRecordView } from './output.js';
 import { type PlanColumns, STEP_HANDLES_FAILURE, STEP_PARALLEL, STEP_PLAIN } from './plan-columns.js';
 import type { ExecutionPlan } from './plan-types.js';
 import type { RunDeps } from './run-options.js';
-import {
-  type ActionRt,
-  actionRanking,
-  failureBeforeResume,
-  initialActions,
-  initialSteps,
-  layoutOf,
-  type PlanLayout,
-  type StepRt,
-  stepRanking,
-} from './run-state.js';
+import { actionRanking, failureBeforeResume, layoutOf, type PlanLayout, RunState, stepRanking } from './run-state.js';
 
 const S = EnumStepState;
 
@@ -73,8 +63,8 @@ export class WorkflowRun implements InputSource {
   private readonly strategy: EnumFailureStrategy;
   private readonly stepLimit: number;
   private readonly actionLimit: number;
-  private readonly steps: StepRt[];
-  private readonly actions: ActionRt[];
+  /** The run's state: a column per field, per action and per step. */
+  private readonly rs: RunState;
   private readonly readySteps: RankQueue;
   private readonly readyActions: RankQueue;
   private readonly balancer = new LoadBalancer<Invoker>();
@@ -113,12 +103,12 @@ export class WorkflowRun implements InputSource {
   private isoOfMs = -1;
   /** Step timeouts, on one timer. */
   private readonly stepDeadlines = new Deadlines(
-    (s) => this.steps[s]!.state === S.RUNNING,
+    (s) => this.rs.stepState[s] === S.RUNNING,
     (s) => this.guard(() => this.timeoutStep(s)),
   );
   /** Timeouts of direct calls (token: the attempt number), on one timer. */
   private readonly callDeadlines = new Deadlines(
-    (a, attempt) => this.actions[a]!.call !== null && this.actions[a]!.attempts === attempt,
+    (a, attempt) => this.rs.actionCall[a] !== null && this.rs.actionAttempts[a] === attempt,
     (a) => this.guard(() => this.callTimedOut(a)),
   );
 
@@ -152,12 +142,11 @@ export class WorkflowRun implements InputSource {
           ? input.maxParallelSteps
           : Infinity;
     this.actionLimit = input.maxParallelSteps;
-    this.actions = initialActions(plan, deps.resume);
+    this.rs = new RunState(plan, deps.resume);
     // Actions completed before a resume are undone by the saga too (their exact order is not recorded: planned order).
     if (deps.resume) {
-      for (const a of plan.actionOrder) if (this.actions[a]!.state === S.COMPLETED) this.completionOrder.push(a);
+      for (const a of plan.actionOrder) if (this.rs.actionState[a] === S.COMPLETED) this.completionOrder.push(a);
     }
-    this.steps = initialSteps(plan);
     this.readySteps = new RankQueue(stepRanking(plan, this.mode));
     this.readyActions = new RankQueue(actionRanking(plan));
     this.bulkheads = new Bulkheads(input.nodeConcurrency);
@@ -225,7 +214,7 @@ export class WorkflowRun implements InputSource {
       const roots = this.layout.roots;
       for (let i = roots.length - 1; i >= 0; i--) {
         const s = roots[i]!;
-        if (this.steps[s]!.state === S.PENDING) this.toConsider.push(s);
+        if (this.rs.stepState[s] === S.PENDING) this.toConsider.push(s);
       }
       this.pump();
     });
@@ -237,8 +226,7 @@ export class WorkflowRun implements InputSource {
       operationId: this.runId,
       state: this.finalState(),
       processingTimeMs: Math.max(performance.now() - this.startedMs, Number.EPSILON),
-      steps: this.steps,
-      actions: this.actions,
+      run: this.rs,
       extraMetadata: {
         ...(this.deps.breakers ? { circuit_breakers: this.deps.breakers.snapshot(this.invokers.keys()) } : {}),
         ...(compensations.length > 0 ? { compensations: toWire(compensations) } : {}),
@@ -259,9 +247,8 @@ export class WorkflowRun implements InputSource {
   private finishFailedRun(failed: { a: number; error: OnexError }): void {
     if (failed.a >= 0) {
       const pa = this.plan.actions[failed.a]!;
-      const ar = this.actions[failed.a]!;
-      ar.state = S.FAILED;
-      ar.error = failed.error;
+      this.rs.actionState[failed.a] = S.FAILED;
+      this.rs.setActionError(failed.a, failed.error);
       this.record.errors.push({
         stepId: this.plan.input.steps[pa.stepIndex]!.stepId,
         actionId: pa.action.actionId,
@@ -270,14 +257,13 @@ export class WorkflowRun implements InputSource {
       });
     }
     this.plan.order.forEach((s) => {
-      const states = this.plan.steps[s]!.actions.map((a) => this.actions[a]!.state);
-      const rt = this.steps[s]!;
+      const states = this.plan.steps[s]!.actions.map((a) => this.rs.actionState[a]!);
       if (states.length > 0 && states.every((st) => st === S.COMPLETED || st === S.COMPENSATED)) {
-        rt.state = states.every((st) => st === S.COMPENSATED) ? S.COMPENSATED : S.COMPLETED;
+        this.rs.stepState[s] = states.every((st) => st === S.COMPENSATED) ? S.COMPENSATED : S.COMPLETED;
         this.record.completed.push(this.plan.steps[s]!.step.stepId);
       } else if (states.includes(S.FAILED)) {
-        rt.state = S.FAILED;
-        rt.error = failed.error;
+        this.rs.stepState[s] = S.FAILED;
+        this.rs.setStepError(s, failed.error);
         this.record.failed.push(this.plan.steps[s]!.step.stepId);
       }
     });
@@ -297,11 +283,11 @@ export class WorkflowRun implements InputSource {
         actionId: pa.action.actionId,
         step: this.plan.input.steps[pa.stepIndex]!,
         operationData: pa.action.operationData,
-        result: this.actions[a]!.result,
+        result: this.rs.resultOf(a),
         retryCount: pa.action.retryCount,
         timeoutMs: pa.action.timeoutMs,
         // Completed before a resume: no instance ran it in this process; use the first registered one.
-        invoker: this.actions[a]!.ranOn ?? this.invokers.get(pa.action.targetNodeType)![0]!,
+        invoker: this.rs.actionRanOn[a] ?? this.invokers.get(pa.action.targetNodeType)![0]!,
         ctx: this.context(a, NO_SIGNAL).toJSON(),
       };
     });
@@ -316,14 +302,13 @@ export class WorkflowRun implements InputSource {
     return compensate(candidates, lookup, this.deps.backoff, (record) =>
       this.guard(() => {
         const a = indexById.get(record.actionId)!;
-        const ar = this.actions[a]!;
-        ar.state = record.state;
+        this.rs.actionState[a] = record.state;
         this.transition(a, record.state, undefined, record.error);
         if (record.error)
           this.record.errors.push({ stepId: record.stepId, actionId: record.actionId, ...record.error });
         const s = this.plan.actions[a]!.stepIndex;
-        const stepActions = this.plan.steps[s]!.actions.map((x) => this.actions[x]!.state);
-        if (stepActions.every((st) => st === S.COMPENSATED)) this.steps[s]!.state = S.COMPENSATED;
+        const stepActions = this.plan.steps[s]!.actions.map((x) => this.rs.actionState[x]!);
+        if (stepActions.every((st) => st === S.COMPENSATED)) this.rs.stepState[s] = S.COMPENSATED;
       }),
     );
   }
@@ -371,20 +356,18 @@ export class WorkflowRun implements InputSource {
     if (!step.enabled) return this.skip(s, 'disabled');
     if (step.skipOnFailure && this.record.failed.length > 0) return this.skip(s, 'skip_on_failure');
     if (step.condition === undefined) return this.startStep(s);
-    const depStates = ps.deps.map((d) => this.steps[d]!.state);
+    const depStates = ps.deps.map((d) => this.rs.stepState[d]!);
     let holds: boolean;
     try {
       holds = conditionHolds(step, {
-        dependencyOutputs: ps.deps
-          .filter((d) => this.steps[d]!.state === S.COMPLETED)
-          .map((d) => this.steps[d]!.output),
+        dependencyOutputs: ps.deps.filter((d) => this.rs.stepState[d] === S.COMPLETED).map((d) => this.rs.outputOf(d)),
         dependencyStates: depStates,
         previousResults: [...this.record.results],
         input: this.plan.input.inputData,
       });
     } catch (err) {
       const error = OnexError.from(err);
-      this.steps[s]!.error = error;
+      this.rs.setStepError(s, error);
       this.record.errors.push({ stepId: step.stepId, actionId: null, code: error.code, message: error.message });
       return this.endStep(s, S.FAILED, error);
     }
@@ -393,17 +376,18 @@ export class WorkflowRun implements InputSource {
   }
 
   private satisfies(d: number): boolean {
-    const rt = this.steps[d]!;
-    return rt.state === S.COMPLETED || (rt.state === S.SKIPPED && rt.reason !== 'upstream_failed');
+    return (
+      this.rs.stepState[d] === S.COMPLETED ||
+      (this.rs.stepState[d] === S.SKIPPED && this.rs.reasonOf(d) !== 'upstream_failed')
+    );
   }
 
   private skip(s: number, reason: SkipReason): void {
-    const rt = this.steps[s]!;
-    rt.reason = reason;
+    this.rs.setReason(s, reason);
     const actions = this.plan.steps[s]!.actions;
     for (let i = 0; i < actions.length; i++) {
       const a = actions[i]!;
-      this.actions[a]!.state = S.SKIPPED;
+      this.rs.actionState[a] = S.SKIPPED;
       // Recorded, so that `onex show` of a run that later crashed tells skipped from not yet run.
       this.transition(a, S.SKIPPED);
     }
@@ -437,23 +421,22 @@ export class WorkflowRun implements InputSource {
 
   private startStep(s: number): void {
     const cols = this.cols;
-    const rt = this.steps[s]!;
-    rt.state = S.RUNNING;
-    rt.startedAt = this.nowIso();
-    rt.startedMs = this.now();
+    this.rs.stepState[s] = S.RUNNING;
+    this.rs.stepStartedAt[s] = this.nowIso();
+    this.rs.stepStartedMs[s] = this.now();
     this.stepsInFlight++;
     this.emit(s);
     if (cols.stepActionCount[s] === 0) return this.endStep(s, S.COMPLETED, null);
     // Actions completed before a resume count as done; the step only runs the rest.
     if (this.deps.resume) {
       const actions = this.plan.steps[s]!.actions;
-      rt.finishedActions = actions.filter((a) => this.actions[a]!.state === S.COMPLETED).length;
-      if (rt.finishedActions === actions.length) return this.finishRunningStep(s);
+      this.rs.stepFinishedActions[s] = actions.filter((a) => this.rs.actionState[a] === S.COMPLETED).length;
+      if (this.rs.stepFinishedActions[s]! === actions.length) return this.finishRunningStep(s);
     }
-    this.stepDeadlines.add(cols.stepTimeoutMs[s]!, s, 0, rt.startedMs);
+    this.stepDeadlines.add(cols.stepTimeoutMs[s]!, s, 0, this.rs.stepStartedMs[s]!);
     const single = cols.stepSingleAction[s]!;
     if (single >= 0) {
-      if (this.actions[single]!.state !== S.PENDING) return;
+      if (this.rs.actionState[single] !== S.PENDING) return;
       // The pump's last candidate (nothing left to consider or start, no action waiting) with a free slot: its action
       // starts now, as `pumpActions` would start it first thing after the pass.
       if (
@@ -470,18 +453,18 @@ export class WorkflowRun implements InputSource {
     const ps = this.plan.steps[s]!;
     if ((cols.stepFlags[s]! & STEP_PARALLEL) !== 0) {
       const remaining = new Int32Array(ps.actions.length);
-      rt.localRemaining = remaining;
+      this.rs.setLocalRemaining(s, remaining);
       ps.actions.forEach((a, pos) => {
         let open = 0;
         for (const d of this.plan.actions[a]!.localDeps)
-          if (this.actions[ps.actions[d]!]!.state !== S.COMPLETED) open++;
+          if (this.rs.actionState[ps.actions[d]!] !== S.COMPLETED) open++;
         remaining[pos] = open;
-        if (open === 0 && this.actions[a]!.state === S.PENDING) this.queueAction(a);
+        if (open === 0 && this.rs.actionState[a] === S.PENDING) this.queueAction(a);
       });
     } else {
-      while (rt.next < rt.order.length) {
-        const a = rt.order[rt.next++]!;
-        if (this.actions[a]!.state === S.PENDING) return this.queueAction(a);
+      while (this.rs.nextOf(s) < this.layout.orders[s]!.length) {
+        const a = this.layout.orders[s]![this.rs.takeNext(s)]!;
+        if (this.rs.actionState[a] === S.PENDING) return this.queueAction(a);
       }
     }
   }
@@ -489,27 +472,26 @@ export class WorkflowRun implements InputSource {
   /** An action of step `s` reached a terminal state: start what it unblocks, or end the step. */
   private actionEnded(a: number): void {
     const s = this.cols.actionStep[a]!;
-    const rt = this.steps[s]!;
-    if (rt.state !== S.RUNNING) return;
-    rt.finishedActions++;
-    const ok = this.actions[a]!.state === S.COMPLETED;
+    if (this.rs.stepState[s] !== S.RUNNING) return;
+    this.rs.stepFinishedActions[s]!++;
+    const ok = this.rs.actionState[a] === S.COMPLETED;
     if (!ok) this.skipLocalDependents(s, a);
-    if (rt.finishedActions >= this.cols.stepActionCount[s]!) return this.finishRunningStep(s);
+    if (this.rs.stepFinishedActions[s]! >= this.cols.stepActionCount[s]!) return this.finishRunningStep(s);
     if (this.stopReason) return;
     const ps = this.plan.steps[s]!;
     if ((this.cols.stepFlags[s]! & STEP_PARALLEL) !== 0) {
       const pos = ps.actions.indexOf(a);
-      const remaining = rt.localRemaining!;
+      const remaining = this.rs.localRemainingOf(s)!;
       ps.actions.forEach((b, bpos) => {
         if (this.plan.actions[b]!.localDeps.includes(pos)) {
           const left = --remaining[bpos]!;
-          if (left === 0 && this.actions[b]!.state === S.PENDING) this.queueAction(b);
+          if (left === 0 && this.rs.actionState[b] === S.PENDING) this.queueAction(b);
         }
       });
     } else {
-      while (rt.next < rt.order.length) {
-        const b = rt.order[rt.next++]!;
-        if (this.actions[b]!.state === S.PENDING) return this.queueAction(b);
+      while (this.rs.nextOf(s) < this.layout.orders[s]!.length) {
+        const b = this.layout.orders[s]![this.rs.takeNext(s)]!;
+        if (this.rs.actionState[b] === S.PENDING) return this.queueAction(b);
       }
     }
   }
@@ -517,15 +499,13 @@ export class WorkflowRun implements InputSource {
   /** Same-step actions that (transitively) depend on a failed one can never run. */
   private skipLocalDependents(s: number, failed: number): void {
     const ps = this.plan.steps[s]!;
-    const rt = this.steps[s]!;
     const stack = [ps.actions.indexOf(failed)];
     while (stack.length > 0) {
       const pos = stack.pop()!;
       ps.actions.forEach((b, bpos) => {
-        const ab = this.actions[b]!;
-        if (ab.state === S.PENDING && this.plan.actions[b]!.localDeps.includes(pos)) {
-          ab.state = S.SKIPPED;
-          rt.finishedActions++;
+        if (this.rs.actionState[b] === S.PENDING && this.plan.actions[b]!.localDeps.includes(pos)) {
+          this.rs.actionState[b] = S.SKIPPED;
+          this.rs.stepFinishedActions[s]!++;
           stack.push(bpos);
         }
       });
@@ -534,27 +514,29 @@ export class WorkflowRun implements InputSource {
 
   private finishRunningStep(s: number): void {
     const single = this.cols.stepSingleAction[s]!;
-    if (single >= 0 && this.actions[single]!.state === S.COMPLETED) {
-      this.steps[s]!.output = this.actions[single]!.result;
+    if (single >= 0 && this.rs.actionState[single] === S.COMPLETED) {
+      this.rs.setOutput(s, this.rs.resultOf(single));
       return this.endStep(s, S.COMPLETED, null);
     }
     const ps = this.plan.steps[s]!;
-    const states = ps.actions.map((a) => this.actions[a]!.state);
+    const states = ps.actions.map((a) => this.rs.actionState[a]!);
     if (states.every((st) => st === S.COMPLETED)) {
-      const results = ps.actions.map((a) => this.actions[a]!.result);
-      this.steps[s]!.output = results.length === 1 ? results[0] : results;
+      const results = ps.actions.map((a) => this.rs.resultOf(a));
+      this.rs.setOutput(s, results.length === 1 ? results[0] : results);
       return this.endStep(s, S.COMPLETED, null);
     }
     if (!this.stopReason && this.withinTolerance(s)) {
       // Tolerated failures (Step Functions' Map style): the step succeeds; failed actions give null.
-      this.steps[s]!.output = ps.actions.map((a) =>
-        this.actions[a]!.state === S.COMPLETED ? this.actions[a]!.result : null,
+      this.rs.setOutput(
+        s,
+        ps.actions.map((a) => (this.rs.actionState[a] === S.COMPLETED ? this.rs.resultOf(a) : null)),
       );
       return this.endStep(s, S.COMPLETED, null);
     }
-    const failed = ps.actions.map((a) => this.actions[a]!).find((ar) => ar.error);
+    const failedAt = ps.actions.find((a) => this.rs.actionErrorOf(a) !== null);
+    const failed = failedAt === undefined ? null : this.rs.actionErrorOf(failedAt);
     const state = states.includes(S.TIMEOUT) ? S.TIMEOUT : states.includes(S.FAILED) ? S.FAILED : S.CANCELLED;
-    this.endStep(s, state, failed?.error ?? null);
+    this.endStep(s, state, failed);
   }
 
   /** Whether the step's failed actions are within its `toleratedFailureCount` / `toleratedFailurePercentage`. */
@@ -563,7 +545,7 @@ export class WorkflowRun implements InputSource {
     const { toleratedFailureCount, toleratedFailurePercentage } = ps.step;
     if (toleratedFailureCount === undefined && toleratedFailurePercentage === undefined) return false;
     const failed = ps.actions.filter((a) => {
-      const st = this.actions[a]!.state;
+      const st = this.rs.actionState[a];
       return st === S.FAILED || st === S.TIMEOUT || st === S.SKIPPED;
     }).length;
     // As Step Functions' Map: exceeding either threshold fails the step.
@@ -572,15 +554,14 @@ export class WorkflowRun implements InputSource {
   }
 
   private timeoutStep(s: number): void {
-    const rt = this.steps[s]!;
-    if (rt.state !== S.RUNNING) return;
+    if (this.rs.stepState[s] !== S.RUNNING) return;
     const ps = this.plan.steps[s]!;
     const error = new OnexError(
       EnumCoreErrorCode.TIMEOUT,
       `step '${ps.step.stepName}' timed out after ${ps.step.timeoutMs} ms`,
       { context: { stepName: ps.step.stepName, timeoutMs: ps.step.timeoutMs } },
     );
-    rt.error = error;
+    this.rs.setStepError(s, error);
     this.record.errors.push({ stepId: ps.step.stepId, actionId: null, code: error.code, message: error.message });
     for (const a of ps.actions) this.abortAction(a, error, S.TIMEOUT);
     this.endStep(s, S.TIMEOUT, error);
@@ -588,18 +569,17 @@ export class WorkflowRun implements InputSource {
 
   /** Record the step's end, release its slot, and wake its dependents. */
   private endStep(s: number, state: EnumStepState, error: OnexError | null): void {
-    const rt = this.steps[s]!;
-    if (isFinalStepState(rt.state)) return;
-    const wasRunning = rt.state === S.RUNNING;
-    rt.state = state;
-    rt.error ??= error;
-    rt.durationMs = wasRunning ? this.now() - rt.startedMs : 0;
+    if (isFinalStepState(this.rs.stepState[s]!)) return;
+    const wasRunning = this.rs.stepState[s] === S.RUNNING;
+    this.rs.stepState[s] = state;
+    this.rs.keepStepError(s, error);
+    this.rs.stepDurationMs[s] = wasRunning ? this.now() - this.rs.stepStartedMs[s]! : 0;
     if (wasRunning) this.stepsInFlight--;
     this.finishedSteps++;
     const stepId = this.cols.stepIds[s]!;
     if (state === S.COMPLETED) {
       this.record.completed.push(stepId);
-      this.record.results.push(rt.output);
+      this.record.results.push(this.rs.outputOf(s));
     } else if (state === S.SKIPPED) {
       this.record.skipped.push(stepId);
     } else {
@@ -608,7 +588,7 @@ export class WorkflowRun implements InputSource {
     this.emit(s);
     if ((state === S.FAILED || state === S.TIMEOUT) && !this.failureHandled(s, state)) {
       this.stop(
-        rt.error ??
+        this.rs.stepErrorOf(s) ??
           new OnexError(EnumCoreErrorCode.OPERATION_FAILED, `step '${this.plan.steps[s]!.step.stepName}' failed`),
       );
     }
@@ -616,8 +596,7 @@ export class WorkflowRun implements InputSource {
     const { start, items } = this.cols.stepDependents;
     for (let i = start[s + 1]! - 1; i >= start[s]!; i--) {
       const t = items[i]!;
-      const trt = this.steps[t]!;
-      if (--trt.remainingDeps === 0 && trt.state === S.PENDING) this.toConsider.push(t);
+      if (--this.rs.stepRemainingDeps[t]! === 0 && this.rs.stepState[t] === S.PENDING) this.toConsider.push(t);
     }
     this.pump();
   }
@@ -648,7 +627,7 @@ export class WorkflowRun implements InputSource {
     while (!this.stopReason && this.readyActions.size > 0 && this.callsInFlight < this.actionLimit) {
       const a = this.readyActions.pop()!;
       // Aborted while it waited (its step timed out): it must never start.
-      if (this.actions[a]!.state !== S.PENDING) continue;
+      if (this.rs.actionState[a] !== S.PENDING) continue;
       const target = this.cols.targets[this.cols.actionTarget[a]!]!;
       if (!this.bulkheads.hasRoom(target)) {
         // Bulkhead full: park it; a slot of the same node type freeing up brings it back.
@@ -679,7 +658,7 @@ export class WorkflowRun implements InputSource {
     const claim = this.beginAttempt(a);
     this.callsInFlight++;
     this.bulkheads.acquire(target);
-    this.actions[a]!.ranOn = invoker;
+    this.rs.actionRanOn[a] = invoker;
     // A synchronous store (memory, or a refusal thrown at once) confirmed the claim already: launch now.
     if (claim === undefined) return this.launchAction(a, invoker, instances);
     this.launchWhenClaimed(a, claim, invoker, instances, target);
@@ -703,7 +682,7 @@ export class WorkflowRun implements InputSource {
   private launchAction(a: number, invoker: Invoker, instances: readonly Invoker[]): void {
     const target = this.cols.targets[this.cols.actionTarget[a]!]!;
     // Aborted while its claim was being confirmed (its step timed out): free the slot, run nothing.
-    if (this.actions[a]!.state !== S.RUNNING) {
+    if (this.rs.actionState[a] !== S.RUNNING) {
       this.endAttempt(invoker, instances, target);
       return this.pump();
     }
@@ -714,15 +693,14 @@ export class WorkflowRun implements InputSource {
   }
 
   /**
-   * The common case: call the node directly. The call's context stands for the attempt (`ar.call`); its deadline is
+   * The common case: call the node directly. The call's context stands for the attempt (`actionCall`); its deadline is
    * on the run's timer queue; whichever of result, timeout or abort comes first settles it, and the others find
-   * `ar.call` changed and do nothing. The breaker, when there is one, is closed and clean: it hears of failures only.
+   * `actionCall` changed and do nothing. The breaker, when there is one, is closed and clean: it hears of failures only.
    */
   private callNode(a: number, invoker: Invoker): void {
-    const ar = this.actions[a]!;
     const ctx = this.context(a, null);
-    ar.call = ctx;
-    this.callDeadlines.add(this.cols.actionTimeoutMs[a]!, a, ar.attempts, this.now());
+    this.rs.actionCall[a] = ctx;
+    this.callDeadlines.add(this.cols.actionTimeoutMs[a]!, a, this.rs.actionAttempts[a]!, this.now());
     let value: unknown;
     try {
       value = invoker.run(this.cols.actionData[a]!, ctx);
@@ -746,12 +724,11 @@ export class WorkflowRun implements InputSource {
 
   /** A direct call returned or threw. Ignored when its attempt already ended (timed out, aborted). */
   private callSettled(a: number, ctx: ActionContext, ok: boolean, value: unknown): void {
-    const ar = this.actions[a]!;
-    if (ar.call !== ctx) return;
+    if (this.rs.actionCall[a] !== ctx) return;
     // `guard`, inlined: this runs once per action.
     this.tickMs = -1;
     try {
-      ar.call = null;
+      this.rs.actionCall[a] = null;
       if (ok) {
         this.releaseCall(a);
         const breakers = this.deps.breakers;
@@ -768,9 +745,8 @@ export class WorkflowRun implements InputSource {
 
   /** A direct call's deadline passed: abort its signal and fail the attempt with TIMEOUT (the node may go on). */
   private callTimedOut(a: number): void {
-    const ar = this.actions[a]!;
-    const ctx = ar.call!;
-    ar.call = null;
+    const ctx = this.rs.actionCall[a]!;
+    this.rs.actionCall[a] = null;
     const error = timeoutError(this.describeAction(a), this.plan.actions[a]!.action.timeoutMs);
     ctx.abort(error);
     this.directFailure(a, error);
@@ -797,7 +773,7 @@ export class WorkflowRun implements InputSource {
   /** Free the slot, bulkhead place and balancer load of action `a`'s direct call. */
   private releaseCall(a: number): void {
     const t = this.cols.actionTarget[a]!;
-    this.endAttempt(this.actions[a]!.ranOn!, this.byTarget[t]!, this.cols.targets[t]!);
+    this.endAttempt(this.rs.actionRanOn[a]!, this.byTarget[t]!, this.cols.targets[t]!);
   }
 
   /** While the target's breaker is not closed and clean, calls go through its policy (half-open probes and all). */
@@ -811,7 +787,7 @@ export class WorkflowRun implements InputSource {
         this.describeAction(a),
       );
       this.tickMs = -1; // the node may have run synchronously for a while
-      this.actions[a]!.attempt = attempt;
+      this.rs.setAttempt(a, attempt);
       return attempt.promise;
     };
     this.throughBreaker(pa.action.targetNodeType, start).then(
@@ -828,10 +804,9 @@ export class WorkflowRun implements InputSource {
 
   /** Claim the action (RUNNING, one more attempt); returns the store's pending confirmation when it is asynchronous. */
   private beginAttempt(a: number): Promise<boolean> | undefined {
-    const ar = this.actions[a]!;
-    ar.attempts++;
-    if (ar.attempts === 1) ar.startedMs = this.now();
-    ar.state = S.RUNNING;
+    this.rs.actionAttempts[a]!++;
+    if (this.rs.actionAttempts[a]! === 1) this.rs.actionStartedMs[a] = this.now();
+    this.rs.actionState[a] = S.RUNNING;
     const claim = this.transition(a, S.RUNNING);
     this.actionsInFlight++;
     if (this.actionsInFlight > this.record.peakConcurrency) this.record.peakConcurrency = this.actionsInFlight;
@@ -880,15 +855,14 @@ export class WorkflowRun implements InputSource {
   }
 
   private complete(a: number, attempt: Attempt | null, value: unknown): void {
-    const ar = this.actions[a]!;
-    if (attempt && ar.attempt !== attempt) return;
-    ar.attempt = null;
-    if (ar.state !== S.RUNNING) return;
+    if (attempt && this.rs.attemptOf(a) !== attempt) return;
+    this.rs.setAttempt(a, null);
+    if (this.rs.actionState[a] !== S.RUNNING) return;
     // Results are shared by every dependent (and the compute cache): frozen, so no node can change another's input.
-    ar.result = deepFreeze(value);
-    ar.state = S.COMPLETED;
+    this.rs.setResult(a, deepFreeze(value));
+    this.rs.actionState[a] = S.COMPLETED;
     this.completionOrder.push(a);
-    ar.durationMs = this.now() - ar.startedMs;
+    this.rs.actionDurationMs[a] = this.now() - this.rs.actionStartedMs[a]!;
     this.transition(a, S.COMPLETED, value);
     this.actionEnded(a);
   }
@@ -907,23 +881,24 @@ export class WorkflowRun implements InputSource {
 
   /** An attempt failed: retry when allowed, else the action fails (TIMEOUT or FAILED). */
   private fail(a: number, attempt: Attempt | null, err: unknown): void {
-    const ar = this.actions[a]!;
-    if (attempt && ar.attempt !== attempt) return;
-    ar.attempt = null;
-    if (ar.state !== S.RUNNING) return;
+    if (attempt && this.rs.attemptOf(a) !== attempt) return;
+    this.rs.setAttempt(a, null);
+    if (this.rs.actionState[a] !== S.RUNNING) return;
     const error = OnexError.from(err);
     const pa = this.plan.actions[a]!;
-    if (!this.stopReason && ar.attempts <= this.retryCountOf(pa.action) && isRetryable(error)) {
-      ar.error = error;
-      ar.state = S.PENDING;
+    if (!this.stopReason && this.rs.actionAttempts[a]! <= this.retryCountOf(pa.action) && isRetryable(error)) {
+      this.rs.setActionError(a, error);
+      this.rs.actionState[a] = S.PENDING;
       this.transition(a, S.PENDING, undefined, error);
-      ar.backoff = ar.backoff ? ar.backoff.next(undefined) : this.backoffFactory().next();
-      const sleep = new Sleep(ar.backoff.duration);
-      ar.sleep = sleep;
+      const previous = this.rs.backoffOf(a);
+      const backoff = previous ? previous.next(undefined) : this.backoffFactory().next();
+      this.rs.setBackoff(a, backoff);
+      const sleep = new Sleep(backoff.duration);
+      this.rs.setSleep(a, sleep);
       sleep.promise.then((slept) =>
         this.guard(() => {
-          ar.sleep = null;
-          if (slept && ar.state === S.PENDING && !this.stopReason) {
+          this.rs.setSleep(a, null);
+          if (slept && this.rs.actionState[a] === S.PENDING && !this.stopReason) {
             this.queueAction(a);
             this.pump();
           }
@@ -935,11 +910,10 @@ export class WorkflowRun implements InputSource {
   }
 
   private finalFailure(a: number, error: OnexError, state: EnumStepState): void {
-    const ar = this.actions[a]!;
     const pa = this.plan.actions[a]!;
-    ar.error = error;
-    ar.state = state;
-    ar.durationMs = ar.startedMs ? this.now() - ar.startedMs : 0;
+    this.rs.setActionError(a, error);
+    this.rs.actionState[a] = state;
+    this.rs.actionDurationMs[a] = this.rs.actionStartedMs[a]! ? this.now() - this.rs.actionStartedMs[a]! : 0;
     this.transition(a, state, undefined, error);
     this.record.errors.push({
       stepId: this.plan.input.steps[pa.stepIndex]!.stepId,
@@ -955,24 +929,23 @@ export class WorkflowRun implements InputSource {
 
   /** Abort an action that has not ended (step timeout, fail-fast, cancel, workflow timeout). */
   private abortAction(a: number, reason: OnexError, state: EnumStepState): void {
-    const ar = this.actions[a]!;
-    if (isFinalStepState(ar.state)) return;
-    const started = ar.attempts > 0;
-    ar.sleep?.cancel();
-    ar.sleep = null;
-    const attempt = ar.attempt;
-    ar.attempt = null;
+    if (isFinalStepState(this.rs.actionState[a]!)) return;
+    const started = this.rs.actionAttempts[a]! > 0;
+    this.rs.sleepOf(a)?.cancel();
+    this.rs.setSleep(a, null);
+    const attempt = this.rs.attemptOf(a);
+    this.rs.setAttempt(a, null);
     attempt?.cancel(reason);
-    const call = ar.call;
+    const call = this.rs.actionCall[a]!;
     if (call) {
-      ar.call = null;
+      this.rs.actionCall[a] = null;
       call.abort(reason);
       this.releaseCall(a);
     }
     const final = started ? state : S.CANCELLED;
-    ar.error = started ? reason : null;
-    ar.state = final;
-    ar.durationMs = started ? this.now() - ar.startedMs : 0;
+    this.rs.setActionError(a, started ? reason : null);
+    this.rs.actionState[a] = final;
+    this.rs.actionDurationMs[a] = started ? this.now() - this.rs.actionStartedMs[a]! : 0;
     this.transition(a, final, undefined, started ? reason : null);
   }
 
@@ -1024,7 +997,7 @@ export class WorkflowRun implements InputSource {
 
   /** One `processBatch` call for a group of actions, on the least-loaded instance that implements it. */
   private runBatch(group: number[]): void {
-    const live = group.filter((a) => this.actions[a]!.state === S.PENDING);
+    const live = group.filter((a) => this.rs.actionState[a] === S.PENDING);
     if (live.length === 0) return;
     const target = this.plan.actions[live[0]!]!.action.targetNodeType;
     const instances = this.invokers.get(target)!.filter((i) => i.runBatch);
@@ -1032,7 +1005,7 @@ export class WorkflowRun implements InputSource {
     this.record.batches++;
     this.record.loadBalancedOperations += live.length;
     this.bulkheads.acquire(target);
-    for (const a of live) this.actions[a]!.ranOn = invoker;
+    for (const a of live) this.rs.actionRanOn[a] = invoker;
     const claims = live.map((a) => this.beginAttempt(a));
     this.callsInFlight++;
     const release = () => {
@@ -1045,7 +1018,7 @@ export class WorkflowRun implements InputSource {
 
   private launchBatch(claimed: number[], invoker: Invoker, instances: readonly Invoker[], target: string): void {
     // Actions aborted while their claims were being confirmed leave the batch.
-    const live = claimed.filter((a) => this.actions[a]!.state === S.RUNNING);
+    const live = claimed.filter((a) => this.rs.actionState[a] === S.RUNNING);
     this.actionsInFlight -= claimed.length - live.length;
     if (live.length === 0) {
       this.endAttempt(invoker, instances, target, 0);
@@ -1068,7 +1041,7 @@ export class WorkflowRun implements InputSource {
       );
       attempt = started;
       this.tickMs = -1; // processBatch may have run synchronously for a while
-      for (const a of live) this.actions[a]!.attempt = started;
+      for (const a of live) this.rs.setAttempt(a, started);
       return started.promise;
     };
     this.throughBreaker(target, start).then(
@@ -1116,24 +1089,22 @@ export class WorkflowRun implements InputSource {
             },
           )
         : reason;
-    for (let a = 0; a < this.actions.length; a++) {
-      const ar = this.actions[a]!;
-      if (ar.state === S.RUNNING || ar.sleep) this.abortAction(a, abortReason, inFlightState);
+    for (let a = 0; a < this.rs.actionState.length; a++) {
+      if (this.rs.actionState[a] === S.RUNNING || this.rs.sleepOf(a)) this.abortAction(a, abortReason, inFlightState);
     }
-    this.steps.forEach((rt, s) => {
-      if (rt.state === S.RUNNING) {
-        const states = this.plan.steps[s]!.actions.map((a) => this.actions[a]!.state);
-        rt.error ??= reason;
-        const state = states.includes(S.TIMEOUT) ? S.TIMEOUT : states.includes(S.FAILED) ? S.FAILED : S.CANCELLED;
-        this.endStep(s, state, reason);
-      }
-    });
+    for (let s = 0; s < this.rs.stepState.length; s++) {
+      if (this.rs.stepState[s] !== S.RUNNING) continue;
+      const states = this.plan.steps[s]!.actions.map((a) => this.rs.actionState[a]!);
+      this.rs.keepStepError(s, reason);
+      const state = states.includes(S.TIMEOUT) ? S.TIMEOUT : states.includes(S.FAILED) ? S.FAILED : S.CANCELLED;
+      this.endStep(s, state, reason);
+    }
     this.checkDone();
   }
 
   private checkDone(): void {
     if (this.settled) return;
-    const finished = this.finishedSteps === this.steps.length;
+    const finished = this.finishedSteps === this.rs.stepState.length;
     const drained = this.stopReason !== null && this.stepsInFlight === 0;
     if (finished || drained) {
       this.settled = true;
@@ -1154,16 +1125,15 @@ export class WorkflowRun implements InputSource {
     result?: unknown,
     error?: { code: string; message: string } | null,
   ): Promise<boolean> | undefined {
-    const ar = this.actions[a]!;
     const writer = this.writer;
     const stored = error ? { code: error.code, message: error.message } : error;
     const epoch = writer
       ? writer.write(
           a,
           this.cols.actionIds[a]!,
-          ar.epoch,
+          this.rs.actionEpoch[a]!,
           state,
-          ar.attempts,
+          this.rs.actionAttempts[a]!,
           this.nowIso(),
           result,
           stored,
@@ -1171,7 +1141,7 @@ export class WorkflowRun implements InputSource {
         )
       : this.transitionGeneric(a, state, result, stored);
     if (typeof epoch === 'number') {
-      ar.epoch = epoch;
+      this.rs.actionEpoch[a] = epoch;
       return undefined;
     }
     return this.transitionPending(a, epoch);
@@ -1184,15 +1154,14 @@ export class WorkflowRun implements InputSource {
     result: unknown,
     error: { code: string; message: string } | null | undefined,
   ): number | Promise<number> {
-    const ar = this.actions[a]!;
     return this.deps.store.transitionAction({
       runId: this.runId,
       actionId: this.plan.actions[a]!.action.actionId,
       actionIndex: a,
       leaseId: this.deps.leaseId,
-      expectedEpoch: ar.epoch,
+      expectedEpoch: this.rs.actionEpoch[a]!,
       state,
-      attempt: ar.attempts,
+      attempt: this.rs.actionAttempts[a]!,
       at: this.nowIso(),
       result,
       error,
@@ -1205,7 +1174,7 @@ export class WorkflowRun implements InputSource {
    * unhandled rejection behind.
    */
   private transitionPending(a: number, epoch: Promise<number>): Promise<boolean> {
-    this.actions[a]!.epoch++;
+    this.rs.actionEpoch[a]!++;
     return epoch.then(
       () => true,
       (err: unknown) => {
@@ -1223,7 +1192,7 @@ export class WorkflowRun implements InputSource {
   }
 
   private context(a: number, source: SignalSource | null): ActionContext {
-    return new ActionContext(this.contextFields, a, this.actions[a]!.attempts, source);
+    return new ActionContext(this.contextFields, a, this.rs.actionAttempts[a]!, source);
   }
 
   /** The action a context of action `a` is about. */
@@ -1243,16 +1212,17 @@ export class WorkflowRun implements InputSource {
     const inputs: unknown[] = [];
     const inputsById: Record<string, unknown> = {};
     for (const d of pa.deps) {
-      const value = this.actions[d]!.result;
+      const value = this.rs.resultOf(d);
       inputs.push(value);
       inputsById[this.plan.actions[d]!.action.actionId] = value;
     }
     const stepIndexById = this.layout.stepIndexById;
     for (const id of ps.step.dependsOn) {
-      const rt = this.steps[stepIndexById.get(id)!]!;
-      if (rt.state === S.COMPLETED) {
-        inputs.push(rt.output);
-        inputsById[id] = rt.output;
+      const d = stepIndexById.get(id)!;
+      if (this.rs.stepState[d] === S.COMPLETED) {
+        const output = this.rs.outputOf(d);
+        inputs.push(output);
+        inputsById[id] = output;
       }
     }
     return { inputs, inputsById };
@@ -1262,14 +1232,13 @@ export class WorkflowRun implements InputSource {
     const onEvent = this.deps.onEvent;
     if (!onEvent) return;
     const ps = this.plan.steps[s]!;
-    const rt = this.steps[s]!;
     onEvent({
       type: 'step',
       stepId: ps.step.stepId,
       stepName: ps.step.stepName,
-      state: rt.state,
-      attempt: ps.actions.reduce((n, a) => Math.max(n, this.actions[a]!.attempts), 0),
-      durationMs: rt.durationMs,
+      state: this.rs.stepState[s]!,
+      attempt: ps.actions.reduce((n, a) => Math.max(n, this.rs.actionAttempts[a]!), 0),
+      durationMs: this.rs.stepDurationMs[s]!,
     });
   }
 
