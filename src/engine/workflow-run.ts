@@ -1130,7 +1130,6 @@ export class WorkflowRun implements InputSource {
     const epoch = writer
       ? writer.write(
           a,
-          this.cols.actionIds[a]!,
           this.rs.actionEpoch[a]!,
           state,
           this.rs.actionAttempts[a]!,

@@ -78,15 +78,16 @@ export interface ActionTransition {
 }
 
 /**
- * Internal (not exported from the package): a synchronous store's writer of one run's actions, by position. It does
- * what `transitionAction` does — same checks, same errors, same result — without the lookups and the argument object
- * a call through the generic interface needs; the scheduler writes twice per action, so that is most of what a write
- * costs in memory. `nowMs` is the caller's `performance.now()` reading, for the lease guards of a run's store.
+ * Internal (not exported from the package): a synchronous store's writer of one run's actions, by position — the
+ * action's place in the `actions` the run began with, which is its identity for the writer (the ids themselves are
+ * not compared: reading each id string was a cache miss per write on long runs). It does what `transitionAction`
+ * does — same fencing, same errors, same result — without the lookups and the argument object a call through the
+ * generic interface needs; the scheduler writes twice per action, so that is most of what a write costs in memory.
+ * `nowMs` is the caller's `performance.now()` reading, for the lease guards of a run's store.
  */
 export interface ActionWriter {
   write(
     index: number,
-    actionId: string,
     expectedEpoch: number,
     state: EnumStepState,
     attempt: number,

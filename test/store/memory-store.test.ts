@@ -1,6 +1,6 @@
 // The store contract against the in-memory store, plus what only it does: it keeps a bounded number of runs.
 import { describe, expect, it } from 'vitest';
-import { EnumCoreErrorCode, EnumStepState, EnumWorkflowState, MemoryStore } from '../../src/index.js';
+import { EnumCoreErrorCode, EnumStepState, EnumWorkflowState, MemoryStore, OnexError } from '../../src/index.js';
 import { actionWriterOf } from '../../src/store/store.js';
 import { failure, runStoreSuite, sampleRun } from './contract.js';
 
@@ -41,7 +41,7 @@ describe('MemoryStore action writer (the scheduler fast path)', () => {
     const writer = actionWriterOf(viaWriter, run.runId, lease)!;
     expect(writer).toBeDefined();
     run.actions.forEach((ref, i) => {
-      const epoch = writer.write(i, ref.actionId, 1, EnumStepState.RUNNING, 1, at, undefined, undefined, 0);
+      const epoch = writer.write(i, 1, EnumStepState.RUNNING, 1, at, undefined, undefined, 0);
       const generic = viaGeneric.transitionAction({
         runId: run.runId,
         actionId: ref.actionId,
@@ -52,7 +52,7 @@ describe('MemoryStore action writer (the scheduler fast path)', () => {
         at,
       });
       expect(epoch).toBe(generic);
-      writer.write(i, ref.actionId, 2, EnumStepState.COMPLETED, 1, at, { i }, null, 0);
+      writer.write(i, 2, EnumStepState.COMPLETED, 1, at, { i }, null, 0);
       viaGeneric.transitionAction({
         runId: run.runId,
         actionId: ref.actionId,
@@ -66,18 +66,16 @@ describe('MemoryStore action writer (the scheduler fast path)', () => {
       });
     });
     expect(await viaWriter.getRun(run.runId)).toEqual(await viaGeneric.getRun(run.runId));
-    const first = run.actions[0]!;
-    const stale = await failure(() =>
-      writer.write(0, first.actionId, 1, EnumStepState.FAILED, 1, at, undefined, undefined, 0),
-    );
+    const stale = await failure(() => writer.write(0, 1, EnumStepState.FAILED, 1, at, undefined, undefined, 0));
     expect(stale.code).toBe(EnumCoreErrorCode.ORCHESTRATOR_EXEC_STALE_EPOCH);
     const foreign = actionWriterOf(viaWriter, run.runId, crypto.randomUUID())!;
-    const conflict = await failure(() =>
-      foreign.write(0, first.actionId, 3, EnumStepState.FAILED, 1, at, undefined, undefined, 0),
-    );
+    const conflict = await failure(() => foreign.write(0, 3, EnumStepState.FAILED, 1, at, undefined, undefined, 0));
     expect(conflict.code).toBe(EnumCoreErrorCode.ORCHESTRATOR_EXEC_LEASE_CONFLICT);
-    // A position that does not hold that action: found by id, as transitionAction finds it.
-    expect(writer.write(1, first.actionId, 3, EnumStepState.FAILED, 2, at, undefined, undefined, 0)).toBe(4);
+    // A position is the action's identity for the writer; one out of range is refused with the generic path's error.
+    const missing = await failure(() =>
+      writer.write(run.actions.length, 1, EnumStepState.FAILED, 1, at, undefined, undefined, 0),
+    );
+    expect(missing.code).toBe(EnumCoreErrorCode.NOT_FOUND);
   });
 
   it('is not offered for a run it does not hold, nor by a store that overrides transitionAction', () => {
@@ -90,5 +88,25 @@ describe('MemoryStore action writer (the scheduler fast path)', () => {
     observed.beginRun(run);
     expect(actionWriterOf(observed, run.runId, lease)).toBeUndefined();
     expect(actionWriterOf(store, run.runId, lease)).toBeDefined();
+  });
+
+  it('with a lease guard: a refused claim throws at once, any other refused write rejects, nothing is written', async () => {
+    const store = new MemoryStore();
+    const lease = crypto.randomUUID();
+    const run = sampleRun(lease);
+    store.beginRun(run);
+    const lost = new OnexError(EnumCoreErrorCode.ORCHESTRATOR_EXEC_LEASE_EXPIRED, 'lease gone');
+    const guard = { claim: (nowMs?: number) => (nowMs !== undefined && nowMs > 100 ? lost : null), lost: null };
+    const writer = actionWriterOf(store, run.runId, lease, guard)!;
+    expect(writer.write(0, 1, EnumStepState.RUNNING, 1, at, undefined, undefined, 50)).toBe(2);
+    expect(() => writer.write(1, 1, EnumStepState.RUNNING, 1, at, undefined, undefined, 200)).toThrow(lost);
+    const gone = { claim: () => lost, lost };
+    const fenced = actionWriterOf(store, run.runId, lease, gone)!;
+    await expect(fenced.write(0, 2, EnumStepState.COMPLETED, 1, at, 'r', null, 0)).rejects.toBe(lost);
+    const stored = await store.getRun(run.runId);
+    expect(stored!.actions.map((a) => [a.state, a.epoch])).toEqual([
+      [EnumStepState.RUNNING, 2],
+      ...run.actions.slice(1).map(() => [EnumStepState.PENDING, 1]),
+    ]);
   });
 });

@@ -167,7 +167,6 @@ class TableWriter implements ActionWriter {
 
   write(
     index: number,
-    actionId: string,
     expectedEpoch: number,
     state: EnumStepState,
     attempt: number,
@@ -178,25 +177,19 @@ class TableWriter implements ActionWriter {
   ): number | Promise<number> {
     const refused = leaseRefusal(this.guard, state, nowMs);
     const table = this.run.actions;
-    if (
-      refused === null &&
-      table.epoch[index] === expectedEpoch &&
-      table.ids[index] === actionId &&
-      this.run.leaseId === this.leaseId
-    )
+    if (refused === null && table.epoch[index] === expectedEpoch && this.run.leaseId === this.leaseId)
       return table.apply(index, state, attempt, at, result, error);
-    return this.generic(refused, index, actionId, expectedEpoch, state, attempt, at, result, error);
+    return this.generic(refused, index, expectedEpoch, state, attempt, at, result, error);
   }
 
   /**
-   * Refused (by the guard or the fence), or an index that does not hold the action: `transitionAction` finds the row
-   * or raises the precise error. With a guard, refusals and errors end as `writeFailed` says (as through the run's
-   * store); without one, they throw as `transitionAction` does.
+   * Refused (by the guard or the fence), or a position out of range: `transitionAction` raises the precise error.
+   * With a guard, refusals and errors end as `writeFailed` says (as through the run's store); without one, they throw
+   * as `transitionAction` does.
    */
   private generic(
     refused: OnexError | null,
     actionIndex: number,
-    actionId: string,
     expectedEpoch: number,
     state: EnumStepState,
     attempt: number,
@@ -207,6 +200,7 @@ class TableWriter implements ActionWriter {
     if (refused !== null) return writeFailed(state, refused);
     const { runId } = this.run;
     const { leaseId } = this;
+    const actionId = this.run.actions.ids[actionIndex] ?? `#${actionIndex}`;
     const t = { runId, actionId, actionIndex, leaseId, expectedEpoch, state, attempt, at, result, error };
     if (this.guard === undefined) return this.store.transitionAction(t);
     try {
