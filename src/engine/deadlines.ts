@@ -3,8 +3,9 @@
  * otherwise arm and clear 2,000 Node timers, each an object that outlives its step; here a deadline is three numbers
  * in a ring buffer. Entries with the same duration fall due in the order they were added, so each duration keeps a
  * FIFO and the timer is armed for the earliest head. Nothing is ever removed early: an entry whose owner ended is
- * stale (`isLive` says so) and is dropped when it reaches the head, so queues stay short while work completes in
- * order — and, the buffers being reused, adding a deadline allocates nothing.
+ * stale (`isLive` says so) and is dropped when it reaches the head and the timer fires or the buffer is full, so
+ * queues stay short while work completes in order — and, the buffers being reused, adding a deadline allocates
+ * nothing.
  * @module
  */
 
@@ -105,7 +106,9 @@ export class Deadlines {
     }
     this.lastDuration = durationMs;
     this.lastQueue = queue;
-    this.dropStale(queue);
+    // Stale heads are dropped when the buffer is full rather than on every add: the queue stays bounded by what is
+    // live plus one buffer, and a run of short steps does not ask `isLive` twice per step.
+    if (queue.count === queue.due.length) this.dropStale(queue);
     const due = now + durationMs;
     queue.push(due, id, token);
     if (due < this.armedFor) this.arm(due);

@@ -75,6 +75,8 @@ export class WorkflowRun implements InputSource {
   /** Steps whose dependencies all ended, waiting to be considered (a stack: see `pump`). */
   private readonly toConsider: number[] = [];
   private pumping = false;
+  /** Passes `pump` has made (re-entrant calls that only queued work do not count). */
+  private pumps = 0;
   private readonly batchQueue = new Map<string, number[]>();
   private batchFlushScheduled = false;
   private readonly record: RunRecordView;
@@ -402,6 +404,7 @@ export class WorkflowRun implements InputSource {
   private pump(): void {
     if (this.pumping) return;
     this.pumping = true;
+    this.pumps++;
     try {
       for (;;) {
         const s = this.toConsider.pop();
@@ -733,8 +736,10 @@ export class WorkflowRun implements InputSource {
         this.releaseCall(a);
         const breakers = this.deps.breakers;
         if (breakers && !breakers.allClear) breakers.recordSuccess(this.cols.targets[this.cols.actionTarget[a]!]!);
+        const pumps = this.pumps;
         this.complete(a, null, value);
-        this.pump();
+        // Ending the step pumped already (it is the last thing `complete` does): once is enough.
+        if (this.pumps === pumps) this.pump();
       } else {
         this.directFailure(a, value);
       }
