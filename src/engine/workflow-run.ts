@@ -71,7 +71,9 @@ export class WorkflowRun implements InputSource {
   private readonly invokers = new Map<string, readonly Invoker[]>();
   private readonly bulkheads: Bulkheads;
   /** Action indices in the order they completed (the saga undoes them in reverse). */
-  private readonly completionOrder: number[] = [];
+  private readonly completionOrder: Int32Array;
+  /** How many entries of `completionOrder` are filled. */
+  private completedActions = 0;
   /** Steps whose dependencies all ended, waiting to be considered (a stack: see `pump`). */
   private readonly toConsider: number[] = [];
   private pumping = false;
@@ -145,9 +147,10 @@ export class WorkflowRun implements InputSource {
           : Infinity;
     this.actionLimit = input.maxParallelSteps;
     this.rs = new RunState(plan, deps.resume);
+    this.completionOrder = new Int32Array(plan.actions.length);
     // Actions completed before a resume are undone by the saga too (their exact order is not recorded: planned order).
     if (deps.resume) {
-      for (const a of plan.actionOrder) if (this.rs.actionState[a] === S.COMPLETED) this.completionOrder.push(a);
+      for (const a of plan.actionOrder) if (this.rs.actionState[a] === S.COMPLETED) this.completedAction(a);
     }
     this.readySteps = new RankQueue(stepRanking(plan, this.mode));
     this.readyActions = new RankQueue(actionRanking(plan));
@@ -279,7 +282,8 @@ export class WorkflowRun implements InputSource {
 
   /** Run the saga over the completed actions, in reverse completion order, and record each outcome. */
   private compensate(): Promise<CompensationRecord[]> {
-    const candidates: CompensationCandidate[] = this.completionOrder.map((a) => {
+    const order = Array.from(this.completionOrder.subarray(0, this.completedActions));
+    const candidates: CompensationCandidate[] = order.map((a) => {
       const pa = this.plan.actions[a]!;
       return {
         actionId: pa.action.actionId,
@@ -293,7 +297,7 @@ export class WorkflowRun implements InputSource {
         ctx: this.context(a, NO_SIGNAL).toJSON(),
       };
     });
-    const indexById = new Map(this.completionOrder.map((a) => [this.plan.actions[a]!.action.actionId, a]));
+    const indexById = new Map(order.map((a) => [this.plan.actions[a]!.action.actionId, a]));
     const lookup = (target: string) => {
       try {
         return resolveInvokers(this.deps.container, target)[0];
@@ -859,6 +863,11 @@ export class WorkflowRun implements InputSource {
     this.pump();
   }
 
+  /** Action `a` completed: the saga undoes completed actions in reverse order of this. */
+  private completedAction(a: number): void {
+    this.completionOrder[this.completedActions++] = a;
+  }
+
   private complete(a: number, attempt: Attempt | null, value: unknown): void {
     if (attempt && this.rs.attemptOf(a) !== attempt) return;
     this.rs.setAttempt(a, null);
@@ -866,7 +875,7 @@ export class WorkflowRun implements InputSource {
     // Results are shared by every dependent (and the compute cache): frozen, so no node can change another's input.
     this.rs.setResult(a, deepFreeze(value));
     this.rs.actionState[a] = S.COMPLETED;
-    this.completionOrder.push(a);
+    this.completedAction(a);
     this.rs.actionDurationMs[a] = this.now() - this.rs.actionStartedMs[a]!;
     this.transition(a, S.COMPLETED, value);
     this.actionEnded(a);
@@ -1232,9 +1241,12 @@ export class WorkflowRun implements InputSource {
     return { inputs, inputsById };
   }
 
+  /** Tell the listener, if any, of step `s`'s state (the check stays small: it is on every step's path). */
   private emit(s: number): void {
-    const onEvent = this.deps.onEvent;
-    if (!onEvent) return;
+    if (this.deps.onEvent !== undefined) this.emitStep(s, this.deps.onEvent);
+  }
+
+  private emitStep(s: number, onEvent: NonNullable<RunDeps['onEvent']>): void {
     const ps = this.plan.steps[s]!;
     onEvent({
       type: 'step',
