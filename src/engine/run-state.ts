@@ -6,7 +6,7 @@
 import type { IBackoff } from 'cockatiel';
 import { EnumCoreErrorCode } from '../errors/error-codes.js';
 import { OnexError } from '../errors/onex-error.js';
-import { put } from '../models/columns.js';
+import { put, putSparse } from '../models/columns.js';
 import { EnumExecutionMode, EnumFailureStrategy, EnumStepState } from '../models/enums.js';
 import type { SkipReason } from '../models/orchestrator-output.js';
 import type { Invoker } from '../nodes/node-adapter.js';
@@ -95,8 +95,7 @@ export class RunState {
   }
 
   setResult(a: number, value: unknown): void {
-    if (value !== undefined || this.actionResult !== null)
-      this.actionResult = put(this.actionResult, this.actionState.length, undefined, a, value);
+    this.actionResult = putSparse(this.actionResult, this.actionState.length, undefined, a, value);
   }
 
   resultOf(a: number): unknown {
@@ -104,8 +103,7 @@ export class RunState {
   }
 
   setActionError(a: number, error: OnexError | null): void {
-    if (error !== null || this.actionError !== null)
-      this.actionError = put(this.actionError, this.actionState.length, null, a, error);
+    this.actionError = putSparse(this.actionError, this.actionState.length, null, a, error);
   }
 
   actionErrorOf(a: number): OnexError | null {
@@ -113,8 +111,7 @@ export class RunState {
   }
 
   setAttempt(a: number, attempt: Attempt | null): void {
-    if (attempt !== null || this.actionAttempt !== null)
-      this.actionAttempt = put(this.actionAttempt, this.actionState.length, null, a, attempt);
+    this.actionAttempt = putSparse(this.actionAttempt, this.actionState.length, null, a, attempt);
   }
 
   attemptOf(a: number): Attempt | null {
@@ -122,8 +119,7 @@ export class RunState {
   }
 
   setSleep(a: number, sleep: Sleep | null): void {
-    if (sleep !== null || this.actionSleep !== null)
-      this.actionSleep = put(this.actionSleep, this.actionState.length, null, a, sleep);
+    this.actionSleep = putSparse(this.actionSleep, this.actionState.length, null, a, sleep);
   }
 
   sleepOf(a: number): Sleep | null {
@@ -147,8 +143,7 @@ export class RunState {
   }
 
   setOutput(s: number, output: unknown): void {
-    if (output !== undefined || this.stepOutput !== null)
-      this.stepOutput = put(this.stepOutput, this.stepState.length, undefined, s, output);
+    this.stepOutput = putSparse(this.stepOutput, this.stepState.length, undefined, s, output);
   }
 
   outputOf(s: number): unknown {

@@ -47,6 +47,11 @@ export function put<T>(column: T[] | null, n: number, blank: T, i: number, value
   return c;
 }
 
+/** `put`, except that writing the blank into a column not made yet makes nothing (`null` stays `null`). */
+export function putSparse<T>(column: T[] | null, n: number, blank: T, i: number, value: T): T[] | null {
+  return column === null && value === blank ? null : put(column, n, blank, i, value);
+}
+
 /**
  * The index of `value` in `values`, appended unless it equals the last one: a run's timestamps come in order and most
  * fall in the same millisecond, so a column of indices into a short list stands for a column of strings.

@@ -1,7 +1,7 @@
 // Column helpers of the run records (src/models/columns.ts): every state has a distinct small code that maps back to
 // it, and a sparse column appears on its first value, blank elsewhere.
 import { describe, expect, it } from 'vitest';
-import { lastOrAppend, put, STATE_BY_CODE, stateCode } from '../../../src/models/columns.js';
+import { lastOrAppend, put, putSparse, STATE_BY_CODE, stateCode } from '../../../src/models/columns.js';
 import { EnumStepState, isFinalStepState } from '../../../src/models/enums.js';
 
 describe('state codes', () => {
@@ -23,6 +23,16 @@ describe('put', () => {
     const same = put(column, 4, null, 0, 'y');
     expect(same).toBe(column);
     expect(column).toEqual(['y', null, 'x', null]);
+  });
+});
+
+describe('putSparse', () => {
+  it('makes no column for a blank, and otherwise writes as put does (blanks included, once the column exists)', () => {
+    expect(putSparse<string | null>(null, 3, null, 1, null)).toBeNull();
+    const column = putSparse<string | null>(null, 3, null, 1, 'x');
+    expect(column).toEqual([null, 'x', null]);
+    expect(putSparse(column, 3, null, 1, null)).toBe(column);
+    expect(column).toEqual([null, null, null]);
   });
 });
 
