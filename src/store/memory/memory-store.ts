@@ -48,20 +48,6 @@ type MutableRun = Mutable<Omit<StoredRun, 'actions' | 'leaseExpiresAt'>> & {
 type ActionRef = { readonly actionId: string; readonly stepId: string };
 
 /**
- * The action ids of a refs list, as one array of strings (the writer compares them on every write; reading the ref
- * objects instead costs a cache miss each on a long run). Runs of one plan share their refs list, hence the cache.
- */
-const idsOfRefs = new WeakMap<readonly ActionRef[], readonly string[]>();
-function idsOf(refs: readonly ActionRef[]): readonly string[] {
-  let ids = idsOfRefs.get(refs);
-  if (!ids) {
-    ids = refs.map((r) => r.actionId);
-    idsOfRefs.set(refs, ids);
-  }
-  return ids;
-}
-
-/**
  * A run's actions, a column per field (every row's lease is the run's: a takeover moves them all). Typed arrays
  * rather than an object per action: the store keeps its recent runs, and what a kept run holds on the garbage-collected
  * heap is copied by every young-generation collection until it is promoted (bench/PROFILE.md). Timestamps are
@@ -70,8 +56,6 @@ function idsOf(refs: readonly ActionRef[]): readonly string[] {
  */
 class ActionTable {
   private byId: Map<string, number> | undefined = undefined;
-  /** `refs[i].actionId`, in one array. */
-  readonly ids: readonly string[];
   readonly state: Uint8Array;
   readonly attempt: Int32Array;
   readonly epoch: Int32Array;
@@ -88,7 +72,6 @@ class ActionTable {
     begunAt: string,
   ) {
     const n = refs.length;
-    this.ids = idsOf(refs);
     this.state = new Uint8Array(n);
     this.attempt = new Int32Array(n);
     this.epoch = new Int32Array(n).fill(1);
@@ -99,7 +82,7 @@ class ActionTable {
 
   /** The row of `actionId` (`hint`: where the writer says it is). */
   find(actionId: string, hint: number | undefined): number | undefined {
-    if (hint !== undefined && this.ids[hint] === actionId) return hint;
+    if (hint !== undefined && this.refs[hint]?.actionId === actionId) return hint;
     this.byId ??= new Map(this.refs.map((r, i) => [r.actionId, i]));
     return this.byId.get(actionId);
   }
@@ -200,7 +183,7 @@ class TableWriter implements ActionWriter {
     if (refused !== null) return writeFailed(state, refused);
     const { runId } = this.run;
     const { leaseId } = this;
-    const actionId = this.run.actions.ids[actionIndex] ?? `#${actionIndex}`;
+    const actionId = this.run.actions.refs[actionIndex]?.actionId ?? `#${actionIndex}`;
     const t = { runId, actionId, actionIndex, leaseId, expectedEpoch, state, attempt, at, result, error };
     if (this.guard === undefined) return this.store.transitionAction(t);
     try {
