@@ -667,7 +667,7 @@ export class WorkflowRun implements InputSource {
     this.bulkheads.acquire(target);
     this.rs.actionRanOn[a] = invoker;
     // A synchronous store (memory, or a refusal thrown at once) confirmed the claim already: launch now.
-    if (claim === undefined) return this.launchAction(a, invoker, instances);
+    if (claim === undefined) return this.launchAction(a, invoker, instances, target);
     this.launchWhenClaimed(a, claim, invoker, instances, target);
   }
 
@@ -683,11 +683,10 @@ export class WorkflowRun implements InputSource {
       this.endAttempt(invoker, instances, target);
       this.pump();
     };
-    this.afterClaims([claim], () => this.launchAction(a, invoker, instances), release);
+    this.afterClaims([claim], () => this.launchAction(a, invoker, instances, target), release);
   }
 
-  private launchAction(a: number, invoker: Invoker, instances: readonly Invoker[]): void {
-    const target = this.cols.targets[this.cols.actionTarget[a]!]!;
+  private launchAction(a: number, invoker: Invoker, instances: readonly Invoker[], target: string): void {
     // Aborted while its claim was being confirmed (its step timed out): free the slot, run nothing.
     if (this.rs.actionState[a] !== S.RUNNING) {
       this.endAttempt(invoker, instances, target);
